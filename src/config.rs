@@ -1,0 +1,126 @@
+//! The runtime configuration: fetched at start-up, so one build serves every environment.
+//!
+//! Source order: `GET /api/v1/sso/config` (the server, built from its env), then on 404
+//! `sso-config.json` next to index.html (static hosting). Both carry the same JSON.
+
+use crate::oidc::identity::DEFAULT_GROUPS_CLAIM;
+use crate::oidc::url::check_issuer;
+use crate::oidc::OidcError;
+use serde::{Deserialize, Serialize};
+
+pub const CONFIG_API_PATH: &str = "/api/v1/sso/config";
+pub const STATIC_CONFIG_PATH: &str = "/sso-config.json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", try_from = "String")]
+pub enum AuthMethod {
+    #[default]
+    Pkce,
+    Implicit,
+}
+
+impl TryFrom<String> for AuthMethod {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        match value.as_str() {
+            "pkce" => Ok(AuthMethod::Pkce),
+            "implicit" => Ok(AuthMethod::Implicit),
+            other => Err(format!("auth_method must be \"pkce\" or \"implicit\", got \"{other}\"")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeConfig {
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub auth_method: AuthMethod,
+    /// Extra scopes beyond `openid profile email`.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default = "default_groups_claim")]
+    pub groups_claim: String,
+}
+
+fn default_groups_claim() -> String {
+    DEFAULT_GROUPS_CLAIM.to_string()
+}
+
+impl RuntimeConfig {
+    pub fn parse(json: &str) -> Result<Self, OidcError> {
+        let config: RuntimeConfig = serde_json::from_str(json).map_err(|e| OidcError::ConfigInvalid {
+            detail: format!("The configuration is not valid JSON of the expected shape: {e}."),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), OidcError> {
+        let invalid = |detail: String| Err(OidcError::ConfigInvalid { detail });
+        if let Err(problem) = check_issuer(&self.issuer) {
+            return invalid(format!("issuer \"{}\" {}.", self.issuer, problem.describe()));
+        }
+        if self.client_id.trim().is_empty() {
+            return invalid("client_id is empty.".into());
+        }
+        if let Some(bad) = self.scopes.iter().find(|s| s.trim().is_empty() || s.trim().contains(char::is_whitespace)) {
+            return invalid(format!("scope \"{bad}\" is empty or contains a space; list each scope separately."));
+        }
+        if self.groups_claim.trim().is_empty() {
+            return invalid("groups_claim is empty.".into());
+        }
+        Ok(())
+    }
+
+    /// The provider's host, for the "Sign in with SSO" button.
+    pub fn provider_host(&self) -> String {
+        crate::oidc::url::HttpUrl::parse(&self.issuer)
+            .map(|u| u.authority.to_string())
+            .unwrap_or_else(|_| self.issuer.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_with_defaults() {
+        let c = RuntimeConfig::parse(r#"{"issuer":"https://idp.example.com","client_id":"app"}"#).unwrap();
+        assert_eq!(c.auth_method, AuthMethod::Pkce);
+        assert_eq!(c.groups_claim, "groups");
+        assert!(c.scopes.is_empty());
+        assert_eq!(c.provider_host(), "idp.example.com");
+    }
+
+    #[test]
+    fn parses_the_server_shape() {
+        let c = RuntimeConfig::parse(
+            r#"{"issuer":"http://127.0.0.1:9400","client_id":"sso-web","auth_method":"implicit","scopes":["groups"],"groups_claim":"roles"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.auth_method, AuthMethod::Implicit);
+        assert_eq!(c.scopes, vec!["groups"]);
+        assert_eq!(c.provider_host(), "127.0.0.1:9400");
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases = [
+            (r#"{"issuer":"idp.example.com","client_id":"a"}"#, "issuer"),
+            (r#"{"issuer":"http://idp.example.com","client_id":"a"}"#, "https"),
+            (r#"{"issuer":"https://idp.example.com?x=1","client_id":"a"}"#, "query"),
+            (r#"{"issuer":"https://idp.example.com","client_id":" "}"#, "client_id"),
+            (r#"{"issuer":"https://idp.example.com","client_id":"a","scopes":["a b"]}"#, "scope"),
+            (r#"{"issuer":"https://idp.example.com","client_id":"a","groups_claim":""}"#, "groups_claim"),
+            (r#"{"issuer":"https://idp.example.com","client_id":"a","auth_method":"magic"}"#, "auth_method"),
+            (r#"{"client_id":"a"}"#, "issuer"),
+        ];
+        for (json, needle) in cases {
+            let err = RuntimeConfig::parse(json).unwrap_err();
+            assert_eq!(err.code(), "config_invalid", "{json}");
+            assert!(err.detail().contains(needle), "{json}: {}", err.detail());
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The authorization response at `/oidc/callback` (RFC 6749 4.1.2, RFC 9207).
+
+use super::discovery::ProviderMetadata;
+use super::error::OidcError;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub iss: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// A response that passed every check that does not need the token endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthorizationCode(pub String);
+
+impl CallbackParams {
+    /// Parses a query string (with or without `?`). A parameter sent twice is refused,
+    /// as RFC 6749 3.1 requires; it is a classic way to smuggle a second value past a check.
+    pub fn parse(query: &str) -> Result<Self, OidcError> {
+        let query = query.strip_prefix(['?', '#']).unwrap_or(query);
+        let mut params = CallbackParams::default();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            let slot = match name.as_ref() {
+                "code" => &mut params.code,
+                "state" => &mut params.state,
+                "iss" => &mut params.iss,
+                "error" => &mut params.error,
+                "error_description" => &mut params.error_description,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(OidcError::CallbackInvalid {
+                    detail: format!("The parameter \"{name}\" appears more than once."),
+                });
+            }
+            *slot = Some(value.into_owned());
+        }
+        Ok(params)
+    }
+
+    /// The `state` to look the pending login up by.
+    pub fn state(&self) -> Result<&str, OidcError> {
+        self.state
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| OidcError::CallbackInvalid {
+                detail: "The response has no state parameter.".into(),
+            })
+    }
+
+    /// Checks `iss` (RFC 9207), then turns an error response into [`OidcError::IdpError`],
+    /// then requires a code. Call after the pending login for `state` was found.
+    pub fn into_code(self, metadata: &ProviderMetadata) -> Result<AuthorizationCode, OidcError> {
+        match &self.iss {
+            Some(iss) if *iss != metadata.issuer => {
+                return Err(OidcError::CallbackIssuerMismatch {
+                    expected: metadata.issuer.clone(),
+                    found: Some(iss.clone()),
+                })
+            }
+            None if metadata.authorization_response_iss_parameter_supported => {
+                return Err(OidcError::CallbackIssuerMismatch {
+                    expected: metadata.issuer.clone(),
+                    found: None,
+                })
+            }
+            _ => {}
+        }
+        if let Some(error) = self.error {
+            return Err(OidcError::IdpError {
+                error,
+                description: self.error_description,
+            });
+        }
+        match self.code {
+            Some(code) if !code.is_empty() => Ok(AuthorizationCode(code)),
+            _ => Err(OidcError::CallbackInvalid {
+                detail: "The response has neither a code nor an error.".into(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oidc::discovery::tests::{document, ISSUER};
+
+    fn metadata(iss_supported: bool) -> ProviderMetadata {
+        let mut doc = document();
+        doc["authorization_response_iss_parameter_supported"] = iss_supported.into();
+        ProviderMetadata::parse(&doc.to_string(), ISSUER).unwrap()
+    }
+
+    #[test]
+    fn parses_code_and_state() {
+        let p = CallbackParams::parse("?code=abc&state=xyz&iss=https%3A%2F%2Fidp.example.com").unwrap();
+        assert_eq!(p.state().unwrap(), "xyz");
+        assert_eq!(p.into_code(&metadata(true)).unwrap(), AuthorizationCode("abc".into()));
+    }
+
+    #[test]
+    fn error_response_becomes_idp_error_with_description() {
+        let p = CallbackParams::parse("error=access_denied&error_description=End-User+aborted&state=s").unwrap();
+        let err = p.into_code(&metadata(false)).unwrap_err();
+        assert_eq!(
+            err,
+            OidcError::IdpError { error: "access_denied".into(), description: Some("End-User aborted".into()) }
+        );
+        assert_eq!(err.code(), "idp_error");
+    }
+
+    #[test]
+    fn missing_state_and_missing_code_are_callback_invalid() {
+        assert_eq!(CallbackParams::parse("code=a").unwrap().state().unwrap_err().code(), "callback_invalid");
+        assert_eq!(CallbackParams::parse("code=a&state=").unwrap().state().unwrap_err().code(), "callback_invalid");
+        let err = CallbackParams::parse("state=s").unwrap().into_code(&metadata(false)).unwrap_err();
+        assert_eq!(err.code(), "callback_invalid");
+    }
+
+    #[test]
+    fn duplicate_parameters_are_refused() {
+        let err = CallbackParams::parse("code=a&state=s&state=t").unwrap_err();
+        assert_eq!(err.code(), "callback_invalid");
+    }
+
+    #[test]
+    fn rfc9207_wrong_iss_is_refused_even_on_error_responses() {
+        let err = CallbackParams::parse("error=x&state=s&iss=https://evil.example")
+            .unwrap()
+            .into_code(&metadata(false))
+            .unwrap_err();
+        assert_eq!(err.code(), "callback_issuer_mismatch");
+    }
+
+    #[test]
+    fn rfc9207_iss_required_when_advertised() {
+        let err = CallbackParams::parse("code=a&state=s").unwrap().into_code(&metadata(true)).unwrap_err();
+        assert_eq!(err, OidcError::CallbackIssuerMismatch { expected: ISSUER.into(), found: None });
+        assert!(CallbackParams::parse("code=a&state=s").unwrap().into_code(&metadata(false)).is_ok());
+    }
+}

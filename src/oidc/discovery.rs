@@ -1,0 +1,209 @@
+//! Provider metadata (OpenID Connect Discovery 1.0, sections 3 and 4).
+//!
+//! Trailing-slash rule: the configured issuer is compared to the document's `issuer`
+//! byte for byte (Discovery 4.3, Core 3.1.3.7 step 2), so `https://idp/` and `https://idp`
+//! are different issuers. Only when building the discovery URL is one trailing `/` dropped
+//! before `/.well-known/openid-configuration` is appended (Discovery 4.1).
+
+use super::error::OidcError;
+use super::url::HttpUrl;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
+    #[serde(default)]
+    pub response_types_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub response_modes_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub scopes_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub id_token_signing_alg_values_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// RFC 9207: when true the authorization response must carry `iss`.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// `{issuer}/.well-known/openid-configuration`, with one trailing slash dropped first.
+pub fn discovery_url(issuer: &str) -> String {
+    let base = issuer.strip_suffix('/').unwrap_or(issuer);
+    format!("{base}/.well-known/openid-configuration")
+}
+
+impl ProviderMetadata {
+    /// Parses and validates a discovery document fetched for `configured_issuer`.
+    pub fn parse(json: &str, configured_issuer: &str) -> Result<Self, OidcError> {
+        let metadata: ProviderMetadata =
+            serde_json::from_str(json).map_err(|e| OidcError::DiscoveryInvalid {
+                detail: format!("the discovery document is not valid provider metadata: {e}"),
+            })?;
+        metadata.validate(configured_issuer)?;
+        Ok(metadata)
+    }
+
+    pub fn validate(&self, configured_issuer: &str) -> Result<(), OidcError> {
+        if self.issuer != configured_issuer {
+            return Err(OidcError::DiscoveryIssuerMismatch {
+                configured: configured_issuer.to_string(),
+                found: self.issuer.clone(),
+            });
+        }
+        for (name, value) in [
+            ("authorization_endpoint", &self.authorization_endpoint),
+            ("token_endpoint", &self.token_endpoint),
+            ("jwks_uri", &self.jwks_uri),
+        ] {
+            let Some(url) = value.as_deref().filter(|u| !u.is_empty()) else {
+                return Err(invalid(format!("`{name}` is missing")));
+            };
+            if let Err(problem) = HttpUrl::parse(url) {
+                return Err(invalid(format!("`{name}` {}: {url}", problem.describe())));
+            }
+        }
+        if let Some(types) = &self.response_types_supported {
+            if !types.iter().any(|t| t == "code") {
+                return Err(invalid(
+                    "`response_types_supported` does not include \"code\"; \
+                     the authorization code flow is not enabled for this provider"
+                        .into(),
+                ));
+            }
+        }
+        if let Some(methods) = &self.code_challenge_methods_supported {
+            if !methods.iter().any(|m| m == super::pkce::METHOD_S256) {
+                return Err(invalid(format!(
+                    "`code_challenge_methods_supported` is {methods:?}, without \"S256\"; \
+                     PKCE with S256 is required"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The validated endpoints; `validate` guarantees they exist.
+    pub fn authorization_endpoint(&self) -> &str {
+        self.authorization_endpoint.as_deref().unwrap_or_default()
+    }
+    pub fn token_endpoint(&self) -> &str {
+        self.token_endpoint.as_deref().unwrap_or_default()
+    }
+    pub fn jwks_uri(&self) -> &str {
+        self.jwks_uri.as_deref().unwrap_or_default()
+    }
+}
+
+fn invalid(detail: String) -> OidcError {
+    OidcError::DiscoveryInvalid { detail }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub const ISSUER: &str = "https://idp.example.com";
+
+    pub fn document() -> serde_json::Value {
+        serde_json::json!({
+            "issuer": ISSUER,
+            "authorization_endpoint": "https://idp.example.com/authorize",
+            "token_endpoint": "https://tokens.example.net/token",
+            "jwks_uri": "https://keys.example.net/jwks",
+            "response_types_supported": ["code", "id_token"],
+            "code_challenge_methods_supported": ["S256"],
+            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+            "unknown_extension": {"ignored": true}
+        })
+    }
+
+    fn parse(doc: serde_json::Value) -> Result<ProviderMetadata, OidcError> {
+        ProviderMetadata::parse(&doc.to_string(), ISSUER)
+    }
+
+    #[test]
+    fn parses_a_valid_document() {
+        let m = parse(document()).unwrap();
+        assert_eq!(m.token_endpoint(), "https://tokens.example.net/token");
+        assert!(!m.authorization_response_iss_parameter_supported);
+    }
+
+    #[test]
+    fn discovery_url_drops_one_trailing_slash() {
+        assert_eq!(
+            discovery_url("https://t.auth0.com/"),
+            "https://t.auth0.com/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            discovery_url("https://kc.example/realms/main"),
+            "https://kc.example/realms/main/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn issuer_must_match_exactly_including_trailing_slash() {
+        let mut doc = document();
+        doc["issuer"] = "https://idp.example.com/".into();
+        let err = parse(doc).unwrap_err();
+        assert_eq!(err.code(), "issuer_mismatch");
+        assert!(err.hint().contains("trailing slash"), "{}", err.hint());
+    }
+
+    #[test]
+    fn each_required_endpoint_is_checked() {
+        for field in ["authorization_endpoint", "token_endpoint", "jwks_uri"] {
+            let mut doc = document();
+            doc.as_object_mut().unwrap().remove(field);
+            let err = parse(doc).unwrap_err();
+            assert_eq!(err.code(), "discovery_invalid");
+            assert!(err.detail().contains(field), "{field}: {}", err.detail());
+        }
+    }
+
+    #[test]
+    fn plain_http_endpoint_on_a_public_host_is_rejected() {
+        let mut doc = document();
+        doc["token_endpoint"] = "http://tokens.example.net/token".into();
+        let err = parse(doc).unwrap_err();
+        assert_eq!(err.code(), "discovery_invalid");
+        assert!(err.detail().contains("https"));
+    }
+
+    #[test]
+    fn s256_is_required_when_methods_are_listed() {
+        let mut doc = document();
+        doc["code_challenge_methods_supported"] = serde_json::json!(["plain"]);
+        assert_eq!(parse(doc).unwrap_err().code(), "discovery_invalid");
+        let mut unlisted = document();
+        unlisted
+            .as_object_mut()
+            .unwrap()
+            .remove("code_challenge_methods_supported");
+        assert!(parse(unlisted).is_ok());
+    }
+
+    #[test]
+    fn code_response_type_is_required_when_listed() {
+        let mut doc = document();
+        doc["response_types_supported"] = serde_json::json!(["id_token"]);
+        assert_eq!(parse(doc).unwrap_err().code(), "discovery_invalid");
+    }
+
+    #[test]
+    fn garbage_is_discovery_invalid() {
+        let err = ProviderMetadata::parse("<html>", ISSUER).unwrap_err();
+        assert_eq!(err.code(), "discovery_invalid");
+        let err = ProviderMetadata::parse("{\"issuer\": 3}", ISSUER).unwrap_err();
+        assert_eq!(err.code(), "discovery_invalid");
+    }
+}

@@ -1,0 +1,252 @@
+//! Every way a sign-in can fail, each with a stable code, what happened, and the fix.
+//!
+//! The codes are an API: the UI puts them in `data-error-code`, tests assert them,
+//! and the README lists them. Never rename one.
+
+use super::id_token::IdTokenError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OidcError {
+    /// The runtime configuration (server API or sso-config.json) is unusable.
+    ConfigInvalid { detail: String },
+    /// Neither the server API nor sso-config.json provided a configuration.
+    ConfigMissing,
+    /// The discovery document could not be fetched (network, CORS, HTTP status).
+    DiscoveryFailed { url: String, detail: String },
+    DiscoveryInvalid { detail: String },
+    DiscoveryIssuerMismatch { configured: String, found: String },
+    /// The callback's `state` matches no pending login: forged, replayed, or another tab's.
+    StateMismatch,
+    /// The pending login is older than its lifetime.
+    LoginExpired,
+    CallbackInvalid { detail: String },
+    /// RFC 9207: the authorization response's `iss` is wrong or missing.
+    CallbackIssuerMismatch {
+        expected: String,
+        found: Option<String>,
+    },
+    /// The IdP answered the authorization request with an error (RFC 6749 section 4.1.2.1).
+    IdpError {
+        error: String,
+        description: Option<String>,
+    },
+    /// The token endpoint could not be reached or answered with an error (RFC 6749 5.2).
+    TokenRequestFailed {
+        status: Option<u16>,
+        error: Option<String>,
+        description: Option<String>,
+    },
+    TokenResponseInvalid { detail: String },
+    JwksFailed { detail: String },
+    IdToken(IdTokenError),
+    /// Something the browser must provide is unavailable (storage, crypto).
+    Browser { detail: String },
+}
+
+impl From<IdTokenError> for OidcError {
+    fn from(err: IdTokenError) -> Self {
+        OidcError::IdToken(err)
+    }
+}
+
+impl OidcError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            OidcError::ConfigInvalid { .. } => "config_invalid",
+            OidcError::ConfigMissing => "config_missing",
+            OidcError::DiscoveryFailed { .. } => "discovery_failed",
+            OidcError::DiscoveryInvalid { .. } => "discovery_invalid",
+            OidcError::DiscoveryIssuerMismatch { .. } => "issuer_mismatch",
+            OidcError::StateMismatch => "state_mismatch",
+            OidcError::LoginExpired => "login_expired",
+            OidcError::CallbackInvalid { .. } => "callback_invalid",
+            OidcError::CallbackIssuerMismatch { .. } => "callback_issuer_mismatch",
+            OidcError::IdpError { .. } => "idp_error",
+            OidcError::TokenRequestFailed { .. } => "token_request_failed",
+            OidcError::TokenResponseInvalid { .. } => "token_response_invalid",
+            OidcError::JwksFailed { .. } => "jwks_failed",
+            OidcError::IdToken(err) => err.code(),
+            OidcError::Browser { .. } => "browser_unsupported",
+        }
+    }
+
+    /// One sentence: what happened.
+    pub fn title(&self) -> String {
+        match self {
+            OidcError::ConfigInvalid { .. } => "The single sign-on configuration is invalid.".into(),
+            OidcError::ConfigMissing => "Single sign-on is not configured.".into(),
+            OidcError::DiscoveryFailed { .. } => {
+                "Could not load the identity provider's configuration.".into()
+            }
+            OidcError::DiscoveryInvalid { .. } => {
+                "The identity provider's configuration is not usable.".into()
+            }
+            OidcError::DiscoveryIssuerMismatch { .. } => {
+                "The identity provider reports a different issuer than the one configured.".into()
+            }
+            OidcError::StateMismatch => {
+                "This sign-in response does not belong to a sign-in started in this tab.".into()
+            }
+            OidcError::LoginExpired => "The sign-in took too long and has expired.".into(),
+            OidcError::CallbackInvalid { .. } => "The sign-in response is malformed.".into(),
+            OidcError::CallbackIssuerMismatch { .. } => {
+                "The sign-in response came from an unexpected issuer.".into()
+            }
+            OidcError::IdpError { error, .. } => {
+                format!("The identity provider refused the sign-in ({error}).")
+            }
+            OidcError::TokenRequestFailed { .. } => {
+                "Exchanging the authorization code for tokens failed.".into()
+            }
+            OidcError::TokenResponseInvalid { .. } => {
+                "The identity provider's token response is not usable.".into()
+            }
+            OidcError::JwksFailed { .. } => {
+                "Could not load the identity provider's signing keys.".into()
+            }
+            OidcError::IdToken(err) => err.title(),
+            OidcError::Browser { .. } => "This browser is missing something sign-in needs.".into(),
+        }
+    }
+
+    /// The specifics: values seen, the field at fault.
+    pub fn detail(&self) -> String {
+        match self {
+            OidcError::ConfigInvalid { detail }
+            | OidcError::DiscoveryInvalid { detail }
+            | OidcError::CallbackInvalid { detail }
+            | OidcError::TokenResponseInvalid { detail }
+            | OidcError::JwksFailed { detail }
+            | OidcError::Browser { detail } => detail.clone(),
+            OidcError::ConfigMissing => {
+                "GET /api/v1/sso/config answered 404 and there is no sso-config.json.".into()
+            }
+            OidcError::DiscoveryFailed { url, detail } => format!("{url}: {detail}"),
+            OidcError::DiscoveryIssuerMismatch { configured, found } => {
+                format!("Configured issuer \"{configured}\", discovery document says \"{found}\".")
+            }
+            OidcError::StateMismatch => {
+                "No pending sign-in matches the response's state parameter.".into()
+            }
+            OidcError::LoginExpired => "Pending sign-ins are valid for 10 minutes.".into(),
+            OidcError::CallbackIssuerMismatch { expected, found } => match found {
+                Some(found) => format!("Expected iss \"{expected}\", got \"{found}\"."),
+                None => format!(
+                    "The provider declares RFC 9207 support but sent no iss (expected \"{expected}\")."
+                ),
+            },
+            OidcError::IdpError { error, description } => match description {
+                Some(d) => format!("{error}: {d}"),
+                None => error.clone(),
+            },
+            OidcError::TokenRequestFailed {
+                status,
+                error,
+                description,
+            } => {
+                let status = status.map_or("no response".to_string(), |s| format!("HTTP {s}"));
+                match (error, description) {
+                    (Some(e), Some(d)) => format!("{status}, {e}: {d}"),
+                    (Some(e), None) => format!("{status}, {e}"),
+                    _ => status,
+                }
+            }
+            OidcError::IdToken(err) => err.detail(),
+        }
+    }
+
+    /// The likely cause and the fix, in words an admin can act on.
+    pub fn hint(&self) -> String {
+        match self {
+            OidcError::ConfigInvalid { .. } => {
+                "An administrator must correct the SSO settings (OIDC_ISSUER, OIDC_CLIENT_ID).".into()
+            }
+            OidcError::ConfigMissing => {
+                "Set OIDC_ISSUER and OIDC_CLIENT_ID on the server, or place sso-config.json next to index.html.".into()
+            }
+            OidcError::DiscoveryFailed { .. } => {
+                "Check that the issuer URL is right and reachable from this browser. If the browser console reports CORS, the provider must allow this site's origin.".into()
+            }
+            OidcError::DiscoveryInvalid { .. } => {
+                "Check the issuer URL and that the application is an OpenID Connect app with the authorization code flow and PKCE enabled.".into()
+            }
+            OidcError::DiscoveryIssuerMismatch { found, .. } => format!(
+                "Set the issuer to exactly \"{found}\" (issuers are compared character for character, trailing slash included)."
+            ),
+            OidcError::StateMismatch => {
+                "Open the app and sign in again. A sign-in link cannot be reused, opened in another tab, or bookmarked.".into()
+            }
+            OidcError::LoginExpired => "Sign in again, and finish within 10 minutes.".into(),
+            OidcError::CallbackInvalid { .. } => {
+                "Sign in again. If it repeats, check the redirect URI registered with the provider.".into()
+            }
+            OidcError::CallbackIssuerMismatch { .. } => {
+                "Sign in again. If it repeats, another identity provider may be answering for this client (mix-up attack protection, RFC 9207).".into()
+            }
+            OidcError::IdpError { error, .. } => match error.as_str() {
+                "access_denied" => "Sign-in was cancelled or refused. Try again, or ask an administrator to assign you to the application.".into(),
+                "invalid_scope" => "The provider does not allow one of the requested scopes; an administrator must adjust the extra scopes.".into(),
+                "unauthorized_client" | "unsupported_response_type" => "The application registration does not allow this flow; enable the authorization code flow with PKCE for this client.".into(),
+                _ => "Try again. If it repeats, an administrator should check the provider's logs for this client.".into(),
+            },
+            OidcError::TokenRequestFailed { error, .. } => match error.as_deref() {
+                Some("invalid_client") => "The provider requires client authentication; register the application as a public client (SPA) with PKCE.".into(),
+                Some("invalid_grant") => "The code was already used, has expired, or the redirect URI differs; sign in again.".into(),
+                None => "The token endpoint may not allow requests from this site (CORS); allow this origin at the provider.".into(),
+                _ => "Sign in again; if it repeats, check the client registration at the provider.".into(),
+            },
+            OidcError::TokenResponseInvalid { .. } => {
+                "Make sure the openid scope is granted so the provider returns an ID token.".into()
+            }
+            OidcError::JwksFailed { .. } => {
+                "Check that the provider's jwks_uri is reachable from this browser (and allows this origin).".into()
+            }
+            OidcError::IdToken(err) => err.hint(),
+            OidcError::Browser { .. } => {
+                "Use a current browser with cookies and site data enabled for this site, over https or localhost.".into()
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for OidcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} {}", self.code(), self.title(), self.detail())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_text_for_each_part() {
+        let all = [
+            OidcError::ConfigInvalid { detail: "d".into() },
+            OidcError::ConfigMissing,
+            OidcError::DiscoveryFailed { url: "u".into(), detail: "d".into() },
+            OidcError::StateMismatch,
+            OidcError::LoginExpired,
+            OidcError::IdpError { error: "access_denied".into(), description: None },
+            OidcError::TokenRequestFailed { status: Some(400), error: Some("invalid_grant".into()), description: None },
+            OidcError::IdToken(IdTokenError::BadSignature),
+        ];
+        for err in all {
+            assert!(!err.code().is_empty());
+            assert!(err.title().ends_with('.'), "{}", err.title());
+            assert!(!err.detail().is_empty(), "{}", err.code());
+            assert!(!err.hint().is_empty(), "{}", err.code());
+        }
+    }
+
+    #[test]
+    fn idp_error_shows_the_providers_words() {
+        let err = OidcError::IdpError {
+            error: "access_denied".into(),
+            description: Some("End-User aborted interaction".into()),
+        };
+        assert_eq!(err.code(), "idp_error");
+        assert!(err.title().contains("access_denied"));
+        assert_eq!(err.detail(), "access_denied: End-User aborted interaction");
+    }
+}

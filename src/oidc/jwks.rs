@@ -1,0 +1,172 @@
+//! The provider's JSON Web Key Set (RFC 7517) and choosing the key for a token (Core 10.1).
+
+use super::error::OidcError;
+use super::id_token::IdTokenError;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
+use jsonwebtoken::Algorithm;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+impl Jwks {
+    /// Keys this library cannot represent (`kty` unknown to it, encryption-only) are
+    /// skipped, so one exotic key in a provider's set does not break every sign-in.
+    pub fn parse(json: &str) -> Result<Self, OidcError> {
+        let doc: Value = serde_json::from_str(json).map_err(|e| OidcError::JwksFailed {
+            detail: format!("the JWKS is not JSON: {e}"),
+        })?;
+        let Some(keys) = doc.get("keys").and_then(Value::as_array) else {
+            return Err(OidcError::JwksFailed {
+                detail: "the JWKS has no \"keys\" array".into(),
+            });
+        };
+        let keys = keys
+            .iter()
+            .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
+            .collect();
+        Ok(Jwks { keys })
+    }
+
+    /// Picks the verification key: by `kid` when the header has one, otherwise the single
+    /// key that suits `alg`. Several candidates and no `kid` is ambiguous and refused.
+    pub fn select(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Jwk, IdTokenError> {
+        match kid {
+            Some(kid) => {
+                let mut named = self
+                    .keys
+                    .iter()
+                    .filter(|k| k.common.key_id.as_deref() == Some(kid))
+                    .peekable();
+                if named.peek().is_none() {
+                    return Err(IdTokenError::UnknownKey {
+                        kid: Some(kid.to_string()),
+                    });
+                }
+                named
+                    .find(|k| suits(k, alg))
+                    .ok_or_else(|| IdTokenError::KeyUnsuitable {
+                        kid: kid.to_string(),
+                        alg: format!("{alg:?}"),
+                    })
+            }
+            None => {
+                let mut candidates = self.keys.iter().filter(|k| suits(k, alg));
+                match (candidates.next(), candidates.next()) {
+                    (Some(key), None) => Ok(key),
+                    (None, _) => Err(IdTokenError::UnknownKey { kid: None }),
+                    (Some(_), Some(_)) => Err(IdTokenError::AmbiguousKey),
+                }
+            }
+        }
+    }
+}
+
+/// A key suits an algorithm when its type and curve match, and its optional
+/// `use`, `key_ops` and `alg` members do not forbid signature verification with it.
+fn suits(key: &Jwk, alg: Algorithm) -> bool {
+    let type_fits = match (&key.algorithm, alg) {
+        (
+            AlgorithmParameters::RSA(_),
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512,
+        ) => true,
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => ec.curve == EllipticCurve::P256,
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES384) => ec.curve == EllipticCurve::P384,
+        (AlgorithmParameters::OctetKeyPair(okp), Algorithm::EdDSA) => okp.curve == EllipticCurve::Ed25519,
+        _ => false,
+    };
+    let use_fits = matches!(key.common.public_key_use, None | Some(PublicKeyUse::Signature));
+    let ops_fit = key
+        .common
+        .key_operations
+        .as_ref()
+        .is_none_or(|ops| ops.contains(&KeyOperations::Verify));
+    let alg_fits = key
+        .common
+        .key_algorithm
+        .is_none_or(|key_alg| format!("{key_alg:?}") == format!("{alg:?}"));
+    type_fits && use_fits && ops_fit && alg_fits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rsa(kid: &str) -> Value {
+        json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": "sXch", "e": "AQAB"})
+    }
+    fn ec(kid: &str) -> Value {
+        json!({"kty": "EC", "kid": kid, "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})
+    }
+    fn set(keys: Vec<Value>) -> Jwks {
+        Jwks::parse(&json!({ "keys": keys }).to_string()).unwrap()
+    }
+
+    #[test]
+    fn selects_by_kid() {
+        let jwks = set(vec![rsa("a"), rsa("b")]);
+        let key = jwks.select(Algorithm::RS256, Some("b")).unwrap();
+        assert_eq!(key.common.key_id.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn unknown_kid_is_unknown_key() {
+        let err = set(vec![rsa("a")]).select(Algorithm::RS256, Some("zzz")).unwrap_err();
+        assert_eq!(err, IdTokenError::UnknownKey { kid: Some("zzz".into()) });
+        assert_eq!(err.code(), "unknown_key");
+    }
+
+    #[test]
+    fn kid_naming_a_key_of_the_wrong_type_is_refused() {
+        let err = set(vec![ec("a")]).select(Algorithm::RS256, Some("a")).unwrap_err();
+        assert_eq!(err.code(), "key_unsuitable");
+        // A key pinned to RS256 must not verify a PS256 token.
+        let err = set(vec![rsa("a")]).select(Algorithm::PS256, Some("a")).unwrap_err();
+        assert_eq!(err.code(), "key_unsuitable");
+    }
+
+    #[test]
+    fn without_kid_a_single_suitable_key_is_used() {
+        let jwks = set(vec![rsa("r"), ec("e")]);
+        assert_eq!(
+            jwks.select(Algorithm::ES256, None).unwrap().common.key_id.as_deref(),
+            Some("e")
+        );
+    }
+
+    #[test]
+    fn without_kid_several_suitable_keys_is_ambiguous() {
+        let err = set(vec![rsa("a"), rsa("b")]).select(Algorithm::RS256, None).unwrap_err();
+        assert_eq!(err.code(), "ambiguous_key");
+    }
+
+    #[test]
+    fn without_kid_and_no_suitable_key_is_unknown_key() {
+        let err = set(vec![ec("e")]).select(Algorithm::RS256, None).unwrap_err();
+        assert_eq!(err.code(), "unknown_key");
+    }
+
+    #[test]
+    fn encryption_keys_are_never_used_for_signatures() {
+        let mut key = rsa("a");
+        key["use"] = "enc".into();
+        let err = set(vec![key]).select(Algorithm::RS256, Some("a")).unwrap_err();
+        assert_eq!(err.code(), "key_unsuitable");
+    }
+
+    #[test]
+    fn unrepresentable_keys_are_skipped_and_garbage_rejected() {
+        let jwks = set(vec![json!("not a key"), json!({"kty": "RSA", "kid": 5}), rsa("a")]);
+        assert_eq!(jwks.keys.len(), 1);
+        assert_eq!(Jwks::parse("[]").unwrap_err().code(), "jwks_failed");
+        assert_eq!(Jwks::parse("nope").unwrap_err().code(), "jwks_failed");
+    }
+}

@@ -1,0 +1,103 @@
+//! Splitting and decoding a compact JWS (RFC 7515 section 7.1) without trusting any of it.
+
+use super::b64;
+use super::id_token::IdTokenError;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The JOSE header fields we act on. `alg` stays a string so that `none` and
+/// unknown values reach the allow-list and get a precise error, not a parse failure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoseHeader {
+    pub alg: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typ: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crit: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedJwt<'a> {
+    pub header: JoseHeader,
+    pub claims: Map<String, Value>,
+    /// `base64url(header) "." base64url(payload)`, the bytes the signature covers.
+    pub signing_input: &'a str,
+    pub signature: Vec<u8>,
+}
+
+pub fn decode(raw: &str) -> Result<DecodedJwt<'_>, IdTokenError> {
+    let parts: Vec<&str> = raw.split('.').collect();
+    match parts.len() {
+        3 => {}
+        5 => return Err(malformed("it is encrypted (JWE), which this client does not support")),
+        n => return Err(malformed(&format!("it has {n} parts instead of 3"))),
+    }
+    let header_bytes = b64::decode(parts[0]).ok_or_else(|| malformed("the header is not base64url"))?;
+    let header: JoseHeader = serde_json::from_slice(&header_bytes)
+        .map_err(|e| malformed(&format!("the header is not a JOSE header: {e}")))?;
+    let payload = b64::decode(parts[1]).ok_or_else(|| malformed("the payload is not base64url"))?;
+    let claims: Map<String, Value> = serde_json::from_slice(&payload)
+        .map_err(|e| malformed(&format!("the payload is not a JSON object: {e}")))?;
+    let signature = b64::decode(parts[2]).ok_or_else(|| malformed("the signature is not base64url"))?;
+    let signing_input = &raw[..parts[0].len() + 1 + parts[1].len()];
+    Ok(DecodedJwt {
+        header,
+        claims,
+        signing_input,
+        signature,
+    })
+}
+
+fn malformed(why: &str) -> IdTokenError {
+    IdTokenError::Malformed {
+        detail: format!("The ID token cannot be decoded: {why}."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(json: &str) -> String {
+        b64::encode(json.as_bytes())
+    }
+
+    #[test]
+    fn decodes_header_claims_and_signing_input() {
+        let raw = format!(
+            "{}.{}.{}",
+            part(r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#),
+            part(r#"{"sub":"alice"}"#),
+            b64::encode(b"sig")
+        );
+        let jwt = decode(&raw).unwrap();
+        assert_eq!(jwt.header.alg, "RS256");
+        assert_eq!(jwt.header.kid.as_deref(), Some("k1"));
+        assert_eq!(jwt.claims["sub"], "alice");
+        assert_eq!(jwt.signature, b"sig");
+        assert_eq!(jwt.signing_input, raw.rsplit_once('.').unwrap().0);
+    }
+
+    #[test]
+    fn rejects_each_malformation_as_malformed_token() {
+        let good_header = part(r#"{"alg":"RS256"}"#);
+        let good_claims = part(r#"{"sub":"a"}"#);
+        let cases = [
+            "onlyone".to_string(),
+            format!("{good_header}.{good_claims}"),
+            format!("{good_header}.{good_claims}.sig.extra"),
+            "a.b.c.d.e".to_string(),
+            format!("!!!.{good_claims}.sig"),
+            format!("{}.{good_claims}.sig", part("[1]")),
+            format!("{}.{good_claims}.sig", part(r#"{"kid":"no-alg"}"#)),
+            format!("{good_header}.{}.sig", part("\"string\"")),
+            format!("{good_header}.{good_claims}.s+g="),
+        ];
+        for raw in cases {
+            let err = decode(&raw).unwrap_err();
+            assert_eq!(err.code(), "malformed_token", "{raw}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The record of a sign-in in flight, kept between the redirect out and the callback.
+//!
+//! Keyed by `state`, so two tabs (or two clicks) each complete their own sign-in;
+//! taken (read and deleted) exactly once; refused after [`PENDING_LOGIN_TTL_SECS`].
+
+use super::error::OidcError;
+use serde::{Deserialize, Serialize};
+
+pub const PENDING_LOGIN_TTL_SECS: u64 = 600;
+
+/// Where the user lands after signing in when they started from the home page.
+pub const DEFAULT_RETURN_PATH: &str = "/me";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingLogin {
+    pub state: String,
+    pub nonce: String,
+    pub code_verifier: String,
+    pub return_to: String,
+    pub created_at: u64,
+    /// The configuration the request was made with: a settings change mid-flight
+    /// must not make us validate against a different issuer or client.
+    pub issuer: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+}
+
+impl PendingLogin {
+    /// Checks the record taken from storage for a callback at `now`.
+    pub fn check_fresh(&self, now: u64) -> Result<(), OidcError> {
+        if now.saturating_sub(self.created_at) > PENDING_LOGIN_TTL_SECS {
+            return Err(OidcError::LoginExpired);
+        }
+        Ok(())
+    }
+
+    pub fn is_expired(&self, now: u64) -> bool {
+        self.check_fresh(now).is_err()
+    }
+}
+
+/// Only a same-origin path may be a return target; anything else (absolute URLs,
+/// `//host`, `/\host`, the callback itself) becomes the default, closing open redirects.
+pub fn safe_return_path(requested: &str) -> String {
+    let is_local = requested.starts_with('/')
+        && !requested.starts_with("//")
+        && !requested.starts_with("/\\")
+        && !requested.chars().any(|c| c.is_control() || c == '\\');
+    let path_only = requested.split(['?', '#']).next().unwrap_or_default();
+    let pointless = matches!(path_only, "/" | "/logout") || path_only.starts_with(super::CALLBACK_PATH);
+    if is_local && !pointless {
+        requested.to_string()
+    } else {
+        DEFAULT_RETURN_PATH.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(created_at: u64) -> PendingLogin {
+        PendingLogin {
+            state: "s".into(),
+            nonce: "n".into(),
+            code_verifier: "v".into(),
+            return_to: "/me".into(),
+            created_at,
+            issuer: "https://i".into(),
+            client_id: "c".into(),
+            redirect_uri: "https://app/oidc/callback".into(),
+        }
+    }
+
+    #[test]
+    fn fresh_until_ten_minutes() {
+        assert!(pending(1000).check_fresh(1000 + 600).is_ok());
+        assert_eq!(pending(1000).check_fresh(1000 + 601), Err(OidcError::LoginExpired));
+        // A clock that moved backwards is not "expired".
+        assert!(pending(1000).check_fresh(900).is_ok());
+    }
+
+    #[test]
+    fn return_paths_are_confined_to_this_origin() {
+        assert_eq!(safe_return_path("/admin?tab=audit"), "/admin?tab=audit");
+        assert_eq!(safe_return_path("/"), "/me");
+        for hostile in ["https://evil.com", "//evil.com", "/\\evil.com", "evil", "", "/oidc/callback?code=x", "/x\n", "/logout"] {
+            assert_eq!(safe_return_path(hostile), "/me", "{hostile:?}");
+        }
+    }
+
+    #[test]
+    fn round_trips_as_json() {
+        let p = pending(5);
+        let back: PendingLogin = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
+    }
+}

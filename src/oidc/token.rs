@@ -1,0 +1,104 @@
+//! The token request and response (RFC 6749 4.1.3, 5.1, 5.2; RFC 7636 4.5).
+
+use super::error::OidcError;
+use serde::Deserialize;
+
+/// The form body for the authorization_code grant of a public client.
+pub fn token_request_body(code: &str, redirect_uri: &str, client_id: &str, code_verifier: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "authorization_code")
+        .append_pair("code", code)
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("client_id", client_id)
+        .append_pair("code_verifier", code_verifier)
+        .finish()
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TokenResponse {
+    pub id_token: String,
+    pub token_type: String,
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenErrorBody {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+impl TokenResponse {
+    /// Interprets the token endpoint's answer: status plus body text.
+    pub fn parse(status: u16, body: &str) -> Result<Self, OidcError> {
+        if status != 200 {
+            let parsed: Option<TokenErrorBody> = serde_json::from_str(body).ok();
+            return Err(OidcError::TokenRequestFailed {
+                status: Some(status),
+                error: parsed.as_ref().map(|b| b.error.clone()),
+                description: parsed.and_then(|b| b.error_description),
+            });
+        }
+        let response: TokenResponse = serde_json::from_str(body).map_err(|e| {
+            let detail = if body.contains("\"id_token\"") {
+                format!("The token response is malformed: {e}.")
+            } else {
+                "The token response has no id_token.".to_string()
+            };
+            OidcError::TokenResponseInvalid { detail }
+        })?;
+        if !response.token_type.eq_ignore_ascii_case("bearer") {
+            return Err(OidcError::TokenResponseInvalid {
+                detail: format!("token_type is \"{}\", expected Bearer.", response.token_type),
+            });
+        }
+        Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_carries_the_verifier_and_redirect_uri() {
+        let body = token_request_body("c 1", "https://app/oidc/callback", "app", "ver");
+        assert_eq!(
+            body,
+            "grant_type=authorization_code&code=c+1&redirect_uri=https%3A%2F%2Fapp%2Foidc%2Fcallback&client_id=app&code_verifier=ver"
+        );
+    }
+
+    #[test]
+    fn parses_success() {
+        let r = TokenResponse::parse(200, r#"{"id_token":"a.b.c","token_type":"Bearer","access_token":"x","expires_in":3600}"#).unwrap();
+        assert_eq!(r.id_token, "a.b.c");
+        assert_eq!(r.expires_in, Some(3600));
+        assert!(TokenResponse::parse(200, r#"{"id_token":"a.b.c","token_type":"bearer"}"#).is_ok());
+    }
+
+    #[test]
+    fn parses_rfc6749_error_body() {
+        let err = TokenResponse::parse(400, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#).unwrap_err();
+        assert_eq!(
+            err,
+            OidcError::TokenRequestFailed { status: Some(400), error: Some("invalid_grant".into()), description: Some("grant request is invalid".into()) }
+        );
+        assert_eq!(err.code(), "token_request_failed");
+        let err = TokenResponse::parse(502, "<html>bad gateway</html>").unwrap_err();
+        assert_eq!(err, OidcError::TokenRequestFailed { status: Some(502), error: None, description: None });
+    }
+
+    #[test]
+    fn missing_id_token_or_wrong_type_is_invalid() {
+        let err = TokenResponse::parse(200, r#"{"access_token":"x","token_type":"Bearer"}"#).unwrap_err();
+        assert_eq!(err.code(), "token_response_invalid");
+        assert!(err.detail().contains("no id_token"));
+        let err = TokenResponse::parse(200, r#"{"id_token":"a","token_type":"mac"}"#).unwrap_err();
+        assert_eq!(err.code(), "token_response_invalid");
+        assert_eq!(TokenResponse::parse(200, "not json").unwrap_err().code(), "token_response_invalid");
+    }
+}

@@ -1,0 +1,175 @@
+//! Just enough URL handling for issuer and endpoint checks, without the `url` crate's size.
+//!
+//! Rule: an endpoint is `https://`, or `http://` only for loopback hosts (RFC 8252 section 8.3).
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpUrl<'a> {
+    pub scheme: &'a str,
+    /// Host and optional port, as written (`127.0.0.1:9400`).
+    pub authority: &'a str,
+    pub host: &'a str,
+    /// Everything after the authority: path, query and fragment.
+    pub rest: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlProblem {
+    NotAbsolute,
+    InsecureScheme,
+    HasCredentials,
+    HasQueryOrFragment,
+}
+
+impl UrlProblem {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            UrlProblem::NotAbsolute => "is not an absolute http(s) URL",
+            UrlProblem::InsecureScheme => {
+                "must use https (plain http is allowed only for localhost and 127.0.0.1)"
+            }
+            UrlProblem::HasCredentials => "must not contain a user name or password",
+            UrlProblem::HasQueryOrFragment => "must not contain a query (?) or fragment (#)",
+        }
+    }
+}
+
+impl<'a> HttpUrl<'a> {
+    pub fn parse(text: &'a str) -> Result<Self, UrlProblem> {
+        let (scheme, after) = if let Some(after) = text.strip_prefix("https://") {
+            ("https", after)
+        } else if let Some(after) = text.strip_prefix("http://") {
+            ("http", after)
+        } else {
+            return Err(UrlProblem::NotAbsolute);
+        };
+        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        let (authority, rest) = after.split_at(end);
+        if authority.contains('@') {
+            return Err(UrlProblem::HasCredentials);
+        }
+        if authority.is_empty() || authority.contains(char::is_whitespace) {
+            return Err(UrlProblem::NotAbsolute);
+        }
+        let host = host_of(authority);
+        if host.is_empty() {
+            return Err(UrlProblem::NotAbsolute);
+        }
+        let url = HttpUrl {
+            scheme,
+            authority,
+            host,
+            rest,
+        };
+        if scheme == "http" && !url.is_loopback() {
+            return Err(UrlProblem::InsecureScheme);
+        }
+        Ok(url)
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        matches!(self.host, "localhost" | "127.0.0.1" | "[::1]")
+    }
+
+    /// `scheme://authority`, the unit the browser's same-origin and CSP rules use.
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
+    }
+}
+
+fn host_of(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        return authority
+            .find(']')
+            .map_or(authority, |end| &authority[..=end]);
+    }
+    authority.split(':').next().unwrap_or(authority)
+}
+
+/// An issuer is an https URL with no query or fragment (OIDC Discovery section 3).
+pub fn check_issuer(issuer: &str) -> Result<HttpUrl<'_>, UrlProblem> {
+    let url = HttpUrl::parse(issuer)?;
+    if url.rest.contains(['?', '#']) {
+        return Err(UrlProblem::HasQueryOrFragment);
+    }
+    Ok(url)
+}
+
+/// Appends form-encoded parameters, keeping any query the endpoint already has
+/// (OAuth 2.0 section 3.1 allows one and says to retain it).
+pub fn with_query(base: &str, params: &[(&str, &str)]) -> String {
+    let mut encoder = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params {
+        encoder.append_pair(name, value);
+    }
+    let query = encoder.finish();
+    let (without_fragment, _) = base.split_once('#').unwrap_or((base, ""));
+    let separator = if !without_fragment.contains('?') {
+        "?"
+    } else if without_fragment.ends_with(['?', '&']) {
+        ""
+    } else {
+        "&"
+    };
+    format!("{without_fragment}{separator}{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_https_and_loopback_http() {
+        let url = HttpUrl::parse("https://login.example.com/tenant/v2.0").unwrap();
+        assert_eq!(url.origin(), "https://login.example.com");
+        assert_eq!(url.rest, "/tenant/v2.0");
+        let local = HttpUrl::parse("http://127.0.0.1:9400").unwrap();
+        assert_eq!(local.origin(), "http://127.0.0.1:9400");
+        assert!(local.is_loopback());
+        assert!(HttpUrl::parse("http://[::1]:8080/x").unwrap().is_loopback());
+        assert!(HttpUrl::parse("http://localhost/").unwrap().is_loopback());
+    }
+
+    #[test]
+    fn rejects_bad_urls_with_the_specific_problem() {
+        assert_eq!(HttpUrl::parse("example.com"), Err(UrlProblem::NotAbsolute));
+        assert_eq!(HttpUrl::parse("https://"), Err(UrlProblem::NotAbsolute));
+        assert_eq!(HttpUrl::parse("ftp://x"), Err(UrlProblem::NotAbsolute));
+        assert_eq!(
+            HttpUrl::parse("http://idp.example.com"),
+            Err(UrlProblem::InsecureScheme)
+        );
+        // A loopback-looking prefix must not unlock http for a real host.
+        assert_eq!(
+            HttpUrl::parse("http://localhost.evil.com"),
+            Err(UrlProblem::InsecureScheme)
+        );
+        assert_eq!(
+            HttpUrl::parse("https://user:pw@idp.example.com"),
+            Err(UrlProblem::HasCredentials)
+        );
+        assert_eq!(
+            check_issuer("https://idp.example.com/?a=b"),
+            Err(UrlProblem::HasQueryOrFragment)
+        );
+        assert_eq!(
+            check_issuer("https://idp.example.com#x"),
+            Err(UrlProblem::HasQueryOrFragment)
+        );
+    }
+
+    #[test]
+    fn with_query_keeps_existing_parameters_and_encodes() {
+        assert_eq!(
+            with_query("https://a.example/auth", &[("a", "1 2"), ("b", "x&y")]),
+            "https://a.example/auth?a=1+2&b=x%26y"
+        );
+        assert_eq!(
+            with_query("https://a.example/auth?p=q", &[("a", "1")]),
+            "https://a.example/auth?p=q&a=1"
+        );
+        assert_eq!(
+            with_query("https://a.example/auth?", &[("a", "1")]),
+            "https://a.example/auth?a=1"
+        );
+    }
+}
