@@ -25,7 +25,9 @@ impl TryFrom<String> for AuthMethod {
         match value.as_str() {
             "pkce" => Ok(AuthMethod::Pkce),
             "implicit" => Ok(AuthMethod::Implicit),
-            other => Err(format!("auth_method must be \"pkce\" or \"implicit\", got \"{other}\"")),
+            other => Err(format!(
+                "auth_method must be \"pkce\" or \"implicit\", got \"{other}\""
+            )),
         }
     }
 }
@@ -49,9 +51,10 @@ fn default_groups_claim() -> String {
 
 impl RuntimeConfig {
     pub fn parse(json: &str) -> Result<Self, OidcError> {
-        let config: RuntimeConfig = serde_json::from_str(json).map_err(|e| OidcError::ConfigInvalid {
-            detail: format!("The configuration is not valid JSON of the expected shape: {e}."),
-        })?;
+        let config: RuntimeConfig =
+            serde_json::from_str(json).map_err(|e| OidcError::ConfigInvalid {
+                detail: format!("The configuration is not valid JSON of the expected shape: {e}."),
+            })?;
         config.validate()?;
         Ok(config)
     }
@@ -59,13 +62,23 @@ impl RuntimeConfig {
     pub fn validate(&self) -> Result<(), OidcError> {
         let invalid = |detail: String| Err(OidcError::ConfigInvalid { detail });
         if let Err(problem) = check_issuer(&self.issuer) {
-            return invalid(format!("issuer \"{}\" {}.", self.issuer, problem.describe()));
+            return invalid(format!(
+                "issuer \"{}\" {}.",
+                self.issuer,
+                problem.describe()
+            ));
         }
         if self.client_id.trim().is_empty() {
             return invalid("client_id is empty.".into());
         }
-        if let Some(bad) = self.scopes.iter().find(|s| s.trim().is_empty() || s.trim().contains(char::is_whitespace)) {
-            return invalid(format!("scope \"{bad}\" is empty or contains a space; list each scope separately."));
+        if let Some(bad) = self
+            .scopes
+            .iter()
+            .find(|s| s.trim().is_empty() || s.trim().contains(char::is_whitespace))
+        {
+            return invalid(format!(
+                "scope \"{bad}\" is empty or contains a space; list each scope separately."
+            ));
         }
         if self.groups_claim.trim().is_empty() {
             return invalid("groups_claim is empty.".into());
@@ -87,7 +100,8 @@ mod tests {
 
     #[test]
     fn parses_with_defaults() {
-        let c = RuntimeConfig::parse(r#"{"issuer":"https://idp.example.com","client_id":"app"}"#).unwrap();
+        let c = RuntimeConfig::parse(r#"{"issuer":"https://idp.example.com","client_id":"app"}"#)
+            .unwrap();
         assert_eq!(c.auth_method, AuthMethod::Pkce);
         assert_eq!(c.groups_claim, "groups");
         assert!(c.scopes.is_empty());
@@ -109,12 +123,30 @@ mod tests {
     fn each_bad_field_is_named() {
         let cases = [
             (r#"{"issuer":"idp.example.com","client_id":"a"}"#, "issuer"),
-            (r#"{"issuer":"http://idp.example.com","client_id":"a"}"#, "https"),
-            (r#"{"issuer":"https://idp.example.com?x=1","client_id":"a"}"#, "query"),
-            (r#"{"issuer":"https://idp.example.com","client_id":" "}"#, "client_id"),
-            (r#"{"issuer":"https://idp.example.com","client_id":"a","scopes":["a b"]}"#, "scope"),
-            (r#"{"issuer":"https://idp.example.com","client_id":"a","groups_claim":""}"#, "groups_claim"),
-            (r#"{"issuer":"https://idp.example.com","client_id":"a","auth_method":"magic"}"#, "auth_method"),
+            (
+                r#"{"issuer":"http://idp.example.com","client_id":"a"}"#,
+                "https",
+            ),
+            (
+                r#"{"issuer":"https://idp.example.com?x=1","client_id":"a"}"#,
+                "query",
+            ),
+            (
+                r#"{"issuer":"https://idp.example.com","client_id":" "}"#,
+                "client_id",
+            ),
+            (
+                r#"{"issuer":"https://idp.example.com","client_id":"a","scopes":["a b"]}"#,
+                "scope",
+            ),
+            (
+                r#"{"issuer":"https://idp.example.com","client_id":"a","groups_claim":""}"#,
+                "groups_claim",
+            ),
+            (
+                r#"{"issuer":"https://idp.example.com","client_id":"a","auth_method":"magic"}"#,
+                "auth_method",
+            ),
             (r#"{"client_id":"a"}"#, "issuer"),
         ];
         for (json, needle) in cases {

@@ -9,7 +9,10 @@ use sso_web::oidc::id_token::{validate, validate_with_rotation, IdTokenError};
 use sso_web::oidc::{Jwks, OidcError};
 use std::cell::Cell;
 
-fn check(token: &str, jwks: &Jwks) -> Result<sso_web::oidc::id_token::ValidatedIdToken, IdTokenError> {
+fn check(
+    token: &str,
+    jwks: &Jwks,
+) -> Result<sso_web::oidc::id_token::ValidatedIdToken, IdTokenError> {
     pollster::block_on(validate(token, jwks, &expectations(), NOW, &HostVerifier))
 }
 
@@ -32,7 +35,10 @@ fn valid_tokens_pass_for_every_supported_algorithm() {
         let valid = check(&token, &all).unwrap_or_else(|e| panic!("{key}: {e:?}"));
         assert_eq!(valid.claims.sub, "248289761001");
         assert_eq!(valid.claims.aud, vec![CLIENT_ID]);
-        assert_eq!(valid.header.kid.as_deref(), common::keys()[key]["kid"].as_str());
+        assert_eq!(
+            valid.header.kid.as_deref(),
+            common::keys()[key]["kid"].as_str()
+        );
         assert_eq!(valid.raw_claims["email"], "alice@example.com");
     }
 }
@@ -43,9 +49,13 @@ fn valid_tokens_pass_for_every_supported_algorithm() {
 fn tampered_payload_is_bad_signature() {
     let token = sign("rs256", &good_claims());
     let parts: Vec<&str> = token.split('.').collect();
-    let forged = sso_web::oidc::b64::encode(with(|c| c["sub"] = "admin".into()).to_string().as_bytes());
+    let forged =
+        sso_web::oidc::b64::encode(with(|c| c["sub"] = "admin".into()).to_string().as_bytes());
     let tampered = format!("{}.{}.{}", parts[0], forged, parts[2]);
-    assert_eq!(check(&tampered, &jwks(&["rs256"])).unwrap_err(), IdTokenError::BadSignature);
+    assert_eq!(
+        check(&tampered, &jwks(&["rs256"])).unwrap_err(),
+        IdTokenError::BadSignature
+    );
 }
 
 #[test]
@@ -53,7 +63,10 @@ fn signature_by_another_key_with_the_same_kid_is_bad_signature() {
     // Attacker signs with their own key but claims the provider's kid.
     let header = json!({"alg": "RS256", "kid": "test-rsa-1"});
     let token = sign_with_header("rsa_other", &header, &good_claims());
-    assert_eq!(check(&token, &jwks(&["rs256"])).unwrap_err().code(), "bad_signature");
+    assert_eq!(
+        check(&token, &jwks(&["rs256"])).unwrap_err().code(),
+        "bad_signature"
+    );
 }
 
 #[test]
@@ -61,7 +74,10 @@ fn alg_none_is_unsupported_alg() {
     let header = sso_web::oidc::b64::encode(br#"{"alg":"none"}"#);
     let payload = sso_web::oidc::b64::encode(good_claims().to_string().as_bytes());
     let token = format!("{header}.{payload}.");
-    assert_eq!(check(&token, &jwks(&["rs256"])).unwrap_err().code(), "unsupported_alg");
+    assert_eq!(
+        check(&token, &jwks(&["rs256"])).unwrap_err().code(),
+        "unsupported_alg"
+    );
 }
 
 #[test]
@@ -72,7 +88,9 @@ fn hs256_against_a_public_key_is_unsupported_alg() {
     let token = format!("{header}.{payload}.c2lnbmF0dXJl");
     assert_eq!(
         check(&token, &jwks(&["rs256"])).unwrap_err(),
-        IdTokenError::UnsupportedAlg { alg: "HS256".into() }
+        IdTokenError::UnsupportedAlg {
+            alg: "HS256".into()
+        }
     );
 }
 
@@ -81,7 +99,14 @@ fn alg_not_published_by_the_provider_is_unsupported_alg() {
     let token = sign("es256", &good_claims());
     let mut expect = expectations();
     expect.provider_algs = Some(vec!["RS256".into()]);
-    let err = pollster::block_on(validate(&token, &jwks(&["es256"]), &expect, NOW, &HostVerifier)).unwrap_err();
+    let err = pollster::block_on(validate(
+        &token,
+        &jwks(&["es256"]),
+        &expect,
+        NOW,
+        &HostVerifier,
+    ))
+    .unwrap_err();
     assert_eq!(err.code(), "unsupported_alg");
 }
 
@@ -89,7 +114,10 @@ fn alg_not_published_by_the_provider_is_unsupported_alg() {
 fn crit_header_is_refused() {
     let header = json!({"alg": "RS256", "kid": "test-rsa-1", "crit": ["exp"]});
     let token = sign_with_header("rs256", &header, &good_claims());
-    assert_eq!(check(&token, &jwks(&["rs256"])).unwrap_err().code(), "unsupported_crit");
+    assert_eq!(
+        check(&token, &jwks(&["rs256"])).unwrap_err().code(),
+        "unsupported_crit"
+    );
 }
 
 #[test]
@@ -97,7 +125,9 @@ fn unknown_kid_is_unknown_key() {
     let token = sign("rs256", &good_claims());
     assert_eq!(
         check(&token, &jwks(&["es256"])).unwrap_err(),
-        IdTokenError::UnknownKey { kid: Some("test-rsa-1".into()) }
+        IdTokenError::UnknownKey {
+            kid: Some("test-rsa-1".into())
+        }
     );
 }
 
@@ -112,7 +142,12 @@ fn no_kid_uses_the_single_suitable_key() {
 fn no_kid_with_several_suitable_keys_is_ambiguous() {
     let header = json!({"alg": "RS256"});
     let token = sign_with_header("rs256", &header, &good_claims());
-    assert_eq!(check(&token, &jwks(&["rs256", "rsa_other"])).unwrap_err().code(), "ambiguous_key");
+    assert_eq!(
+        check(&token, &jwks(&["rs256", "rsa_other"]))
+            .unwrap_err()
+            .code(),
+        "ambiguous_key"
+    );
 }
 
 #[test]
@@ -159,7 +194,11 @@ fn rotation_does_not_reload_for_other_errors() {
     let result = pollster::block_on(validate_with_rotation(
         &token,
         &jwks(&["rs256"]),
-        || async { Err(OidcError::JwksFailed { detail: "must not be called".into() }) },
+        || async {
+            Err(OidcError::JwksFailed {
+                detail: "must not be called".into(),
+            })
+        },
         &expectations(),
         NOW,
         &HostVerifier,
@@ -171,19 +210,41 @@ fn rotation_does_not_reload_for_other_errors() {
 
 #[test]
 fn issuer_must_match_exactly() {
-    assert_eq!(code_for(with(|c| c["iss"] = "https://evil.example.com".into())), "issuer_mismatch");
-    assert_eq!(code_for(with(|c| c["iss"] = format!("{ISSUER}/").into())), "issuer_mismatch");
-    assert_eq!(code_for(with(|c| c.as_object_mut().unwrap().remove("iss").map(drop).unwrap_or(())))
-        , "issuer_mismatch");
+    assert_eq!(
+        code_for(with(|c| c["iss"] = "https://evil.example.com".into())),
+        "issuer_mismatch"
+    );
+    assert_eq!(
+        code_for(with(|c| c["iss"] = format!("{ISSUER}/").into())),
+        "issuer_mismatch"
+    );
+    assert_eq!(
+        code_for(with(|c| c
+            .as_object_mut()
+            .unwrap()
+            .remove("iss")
+            .map(drop)
+            .unwrap_or(()))),
+        "issuer_mismatch"
+    );
 }
 
 // Step 3: aud.
 
 #[test]
 fn audience_must_contain_client_id() {
-    assert_eq!(code_for(with(|c| c["aud"] = "other-app".into())), "audience_mismatch");
-    assert_eq!(code_for(with(|c| c["aud"] = json!(["other-app"]))), "audience_mismatch");
-    assert_eq!(code_for(with(|c| c["aud"] = json!(42))), "audience_mismatch");
+    assert_eq!(
+        code_for(with(|c| c["aud"] = "other-app".into())),
+        "audience_mismatch"
+    );
+    assert_eq!(
+        code_for(with(|c| c["aud"] = json!(["other-app"]))),
+        "audience_mismatch"
+    );
+    assert_eq!(
+        code_for(with(|c| c["aud"] = json!(42))),
+        "audience_mismatch"
+    );
 }
 
 #[test]
@@ -196,7 +257,14 @@ fn untrusted_extra_audience_is_refused() {
     let mut expect = expectations();
     expect.trusted_audiences = vec!["https://api.other".into()];
     let token = sign("rs256", &claims);
-    assert!(pollster::block_on(validate(&token, &jwks(&["rs256"]), &expect, NOW, &HostVerifier)).is_ok());
+    assert!(pollster::block_on(validate(
+        &token,
+        &jwks(&["rs256"]),
+        &expect,
+        NOW,
+        &HostVerifier
+    ))
+    .is_ok());
 }
 
 // Steps 4 and 5: azp.
@@ -205,14 +273,33 @@ fn untrusted_extra_audience_is_refused() {
 fn several_audiences_require_azp() {
     let mut expect = expectations();
     expect.trusted_audiences = vec!["https://api.other".into()];
-    let token = sign("rs256", &with(|c| c["aud"] = json!([CLIENT_ID, "https://api.other"])));
-    let err = pollster::block_on(validate(&token, &jwks(&["rs256"]), &expect, NOW, &HostVerifier)).unwrap_err();
-    assert_eq!(err, IdTokenError::AzpMismatch { client_id: CLIENT_ID.into(), azp: None });
+    let token = sign(
+        "rs256",
+        &with(|c| c["aud"] = json!([CLIENT_ID, "https://api.other"])),
+    );
+    let err = pollster::block_on(validate(
+        &token,
+        &jwks(&["rs256"]),
+        &expect,
+        NOW,
+        &HostVerifier,
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err,
+        IdTokenError::AzpMismatch {
+            client_id: CLIENT_ID.into(),
+            azp: None
+        }
+    );
 }
 
 #[test]
 fn azp_when_present_must_be_client_id() {
-    assert_eq!(code_for(with(|c| c["azp"] = "someone-else".into())), "azp_mismatch");
+    assert_eq!(
+        code_for(with(|c| c["azp"] = "someone-else".into())),
+        "azp_mismatch"
+    );
 }
 
 // Step 9: exp.
@@ -220,17 +307,36 @@ fn azp_when_present_must_be_client_id() {
 #[test]
 fn expired_token_is_refused_at_and_after_exp() {
     assert_eq!(code_for(with(|c| c["exp"] = NOW.into())), "token_expired");
-    assert_eq!(code_for(with(|c| c["exp"] = (NOW - 1).into())), "token_expired");
-    assert_eq!(code_for(with(|c| c["exp"] = "tomorrow".into())), "exp_missing");
-    assert_eq!(code_for(with(|c| { c.as_object_mut().unwrap().remove("exp"); })), "exp_missing");
+    assert_eq!(
+        code_for(with(|c| c["exp"] = (NOW - 1).into())),
+        "token_expired"
+    );
+    assert_eq!(
+        code_for(with(|c| c["exp"] = "tomorrow".into())),
+        "exp_missing"
+    );
+    assert_eq!(
+        code_for(with(|c| {
+            c.as_object_mut().unwrap().remove("exp");
+        })),
+        "exp_missing"
+    );
 }
 
 // Step 10: iat.
 
 #[test]
 fn iat_is_required_and_not_in_the_future_beyond_leeway() {
-    assert_eq!(code_for(with(|c| { c.as_object_mut().unwrap().remove("iat"); })), "iat_missing");
-    assert_eq!(code_for(with(|c| c["iat"] = (NOW + 61).into())), "iat_in_future");
+    assert_eq!(
+        code_for(with(|c| {
+            c.as_object_mut().unwrap().remove("iat");
+        })),
+        "iat_missing"
+    );
+    assert_eq!(
+        code_for(with(|c| c["iat"] = (NOW + 61).into())),
+        "iat_in_future"
+    );
     let within_leeway = sign("rs256", &with(|c| c["iat"] = (NOW + 60).into()));
     assert!(check(&within_leeway, &jwks(&["rs256"])).is_ok());
 }
@@ -239,21 +345,38 @@ fn iat_is_required_and_not_in_the_future_beyond_leeway() {
 
 #[test]
 fn nonce_must_equal_the_one_sent() {
-    assert_eq!(code_for(with(|c| c["nonce"] = "replayed".into())), "nonce_mismatch");
-    assert_eq!(code_for(with(|c| { c.as_object_mut().unwrap().remove("nonce"); })), "nonce_missing");
+    assert_eq!(
+        code_for(with(|c| c["nonce"] = "replayed".into())),
+        "nonce_mismatch"
+    );
+    assert_eq!(
+        code_for(with(|c| {
+            c.as_object_mut().unwrap().remove("nonce");
+        })),
+        "nonce_missing"
+    );
 }
 
 // Core 2: sub.
 
 #[test]
 fn sub_is_required() {
-    assert_eq!(code_for(with(|c| { c.as_object_mut().unwrap().remove("sub"); })), "sub_missing");
+    assert_eq!(
+        code_for(with(|c| {
+            c.as_object_mut().unwrap().remove("sub");
+        })),
+        "sub_missing"
+    );
     assert_eq!(code_for(with(|c| c["sub"] = "".into())), "sub_missing");
 }
 
 #[test]
 fn malformed_tokens_are_malformed_token() {
     for raw in ["", "abc", "a.b", "e30.e30.e30.e30.e30"] {
-        assert_eq!(check(raw, &jwks(&["rs256"])).unwrap_err().code(), "malformed_token", "{raw}");
+        assert_eq!(
+            check(raw, &jwks(&["rs256"])).unwrap_err().code(),
+            "malformed_token",
+            "{raw}"
+        );
     }
 }

@@ -24,12 +24,27 @@ fn metadata() -> ProviderMetadata {
 #[test]
 fn sign_in_end_to_end_without_io() {
     let metadata = metadata();
-    let random = LoginRandomness { state: [7; 32], nonce: [8; 32], verifier: [9; 32] };
-    let (pending, request) = prepare(&metadata, CLIENT_ID, &[], "https://app.example", "/", NOW, random);
+    let random = LoginRandomness {
+        state: [7; 32],
+        nonce: [8; 32],
+        verifier: [9; 32],
+    };
+    let (pending, request) = prepare(
+        &metadata,
+        CLIENT_ID,
+        &[],
+        "https://app.example",
+        "/",
+        NOW,
+        random,
+    );
     assert!(request.url().contains("code_challenge_method=S256"));
 
     // The IdP redirects back with code, state and iss.
-    let query = format!("?code=SplxlOBeZQQYbYS6WxSbIA&state={}&iss={}", pending.state, "https%3A%2F%2Fidp.example.com");
+    let query = format!(
+        "?code=SplxlOBeZQQYbYS6WxSbIA&state={}&iss={}",
+        pending.state, "https%3A%2F%2Fidp.example.com"
+    );
     let params = CallbackParams::parse(&query).unwrap();
     assert_eq!(params.state().unwrap(), pending.state);
     pending.check_fresh(NOW + 30).unwrap();
@@ -43,23 +58,60 @@ fn sign_in_end_to_end_without_io() {
     let body = json!({"id_token": id_token, "token_type": "Bearer", "access_token": "at", "expires_in": 3600});
     let tokens = TokenResponse::parse(200, &body.to_string()).unwrap();
 
-    let expect = IdTokenExpectations { nonce: pending.nonce.clone(), ..expectations() };
-    let valid = pollster::block_on(validate(&tokens.id_token, &jwks(&["rs256", "es256"]), &expect, NOW + 30, &HostVerifier)).unwrap();
+    let expect = IdTokenExpectations {
+        nonce: pending.nonce.clone(),
+        ..expectations()
+    };
+    let valid = pollster::block_on(validate(
+        &tokens.id_token,
+        &jwks(&["rs256", "es256"]),
+        &expect,
+        NOW + 30,
+        &HostVerifier,
+    ))
+    .unwrap();
     let identity = Identity::from_claims(&valid.raw_claims, "groups");
     assert_eq!(identity.email.as_deref(), Some("alice@example.com"));
     assert_eq!(identity.groups, vec!["admins", "ml-team"]);
-    assert_eq!(identity.groups_source, GroupsSource::Claim { name: "groups".into() });
+    assert_eq!(
+        identity.groups_source,
+        GroupsSource::Claim {
+            name: "groups".into()
+        }
+    );
     assert_eq!(pending.return_to, "/me");
 }
 
 #[test]
 fn a_token_for_another_sign_in_fails_on_nonce() {
     let metadata = metadata();
-    let random = LoginRandomness { state: [1; 32], nonce: [2; 32], verifier: [3; 32] };
-    let (pending, _) = prepare(&metadata, CLIENT_ID, &[], "https://app.example", "/", NOW, random);
+    let random = LoginRandomness {
+        state: [1; 32],
+        nonce: [2; 32],
+        verifier: [3; 32],
+    };
+    let (pending, _) = prepare(
+        &metadata,
+        CLIENT_ID,
+        &[],
+        "https://app.example",
+        "/",
+        NOW,
+        random,
+    );
     let token = sign("rs256", &good_claims()); // nonce of some other request
-    let expect = IdTokenExpectations { nonce: pending.nonce, ..expectations() };
-    let err = pollster::block_on(validate(&token, &jwks(&["rs256"]), &expect, NOW, &HostVerifier)).unwrap_err();
+    let expect = IdTokenExpectations {
+        nonce: pending.nonce,
+        ..expectations()
+    };
+    let err = pollster::block_on(validate(
+        &token,
+        &jwks(&["rs256"]),
+        &expect,
+        NOW,
+        &HostVerifier,
+    ))
+    .unwrap_err();
     assert_eq!(err.code(), "nonce_mismatch");
 }
 
@@ -67,7 +119,8 @@ fn a_token_for_another_sign_in_fails_on_nonce() {
 /// this keeps the fixture honest: it must pass on the host too.
 #[test]
 fn webcrypto_fixture_is_valid_on_the_host() {
-    let fixture: serde_json::Value = serde_json::from_str(include_str!("fixtures/webcrypto_tokens.json")).unwrap();
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/webcrypto_tokens.json")).unwrap();
     let jwks = sso_web::oidc::Jwks::parse(&fixture["jwks"].to_string()).unwrap();
     let expect = IdTokenExpectations {
         nonce: fixture["nonce"].as_str().unwrap().into(),
@@ -75,11 +128,18 @@ fn webcrypto_fixture_is_valid_on_the_host() {
     };
     let now = fixture["now"].as_u64().unwrap();
     for (alg, token) in fixture["tokens"].as_object().unwrap() {
-        let result = pollster::block_on(validate(token.as_str().unwrap(), &jwks, &expect, now, &HostVerifier));
+        let result = pollster::block_on(validate(
+            token.as_str().unwrap(),
+            &jwks,
+            &expect,
+            now,
+            &HostVerifier,
+        ));
         assert!(result.is_ok(), "{alg}: {result:?}");
     }
     let tampered = fixture["tampered"].as_str().unwrap();
-    let err = pollster::block_on(validate(tampered, &jwks, &expect, now, &HostVerifier)).unwrap_err();
+    let err =
+        pollster::block_on(validate(tampered, &jwks, &expect, now, &HostVerifier)).unwrap_err();
     assert_eq!(err.code(), "bad_signature");
 }
 
@@ -92,7 +152,10 @@ fn regen_webcrypto_fixture() {
     let names = ["rs256", "ps256", "es256", "es384", "eddsa"];
     let mut tokens = serde_json::Map::new();
     for name in names {
-        tokens.insert(alg_of(name).to_string_lossy(), sign(name, &good_claims()).into());
+        tokens.insert(
+            alg_of(name).to_string_lossy(),
+            sign(name, &good_claims()).into(),
+        );
     }
     let good = sign("rs256", &good_claims());
     let (input, _) = good.rsplit_once('.').unwrap();
@@ -100,7 +163,11 @@ fn regen_webcrypto_fixture() {
     let tampered = format!("{input}.{}", other.rsplit_once('.').unwrap().1);
     let keys: Vec<_> = names.iter().map(|n| jwk(n)).collect();
     let fixture = json!({"now": NOW, "nonce": NONCE, "jwks": {"keys": keys}, "tokens": tokens, "tampered": tampered});
-    std::fs::write("tests/fixtures/webcrypto_tokens.json", serde_json::to_string_pretty(&fixture).unwrap() + "\n").unwrap();
+    std::fs::write(
+        "tests/fixtures/webcrypto_tokens.json",
+        serde_json::to_string_pretty(&fixture).unwrap() + "\n",
+    )
+    .unwrap();
 }
 
 trait AlgName {

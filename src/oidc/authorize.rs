@@ -95,26 +95,46 @@ mod tests {
 
     fn params(url: &str) -> Vec<(String, String)> {
         let query = url.split_once('?').unwrap().1;
-        form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+        form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect()
     }
 
     #[test]
     fn builds_a_pkce_authorization_url() {
         let metadata = ProviderMetadata::parse(&document().to_string(), ISSUER).unwrap();
-        let random = LoginRandomness { state: [1; 32], nonce: [2; 32], verifier: [3; 32] };
-        let (pending, request) = prepare(&metadata, "my-app", &["groups".into()], "https://app.example/", "/", 100, random);
+        let random = LoginRandomness {
+            state: [1; 32],
+            nonce: [2; 32],
+            verifier: [3; 32],
+        };
+        let (pending, request) = prepare(
+            &metadata,
+            "my-app",
+            &["groups".into()],
+            "https://app.example/",
+            "/",
+            100,
+            random,
+        );
         let url = request.url();
         assert!(url.starts_with("https://idp.example.com/authorize?"));
         let p = params(&url);
         let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("response_type"), Some("code"));
         assert_eq!(get("client_id"), Some("my-app"));
-        assert_eq!(get("redirect_uri"), Some("https://app.example/oidc/callback"));
+        assert_eq!(
+            get("redirect_uri"),
+            Some("https://app.example/oidc/callback")
+        );
         assert_eq!(get("scope"), Some("openid profile email groups"));
         assert_eq!(get("state"), Some(pending.state.as_str()));
         assert_eq!(get("nonce"), Some(pending.nonce.as_str()));
         assert_eq!(get("code_challenge_method"), Some("S256"));
-        assert_eq!(get("code_challenge"), Some(pkce::code_challenge_s256(&pending.code_verifier).as_str()));
+        assert_eq!(
+            get("code_challenge"),
+            Some(pkce::code_challenge_s256(&pending.code_verifier).as_str())
+        );
         assert_ne!(pending.state, pending.nonce);
         assert_eq!(pending.return_to, "/me");
         assert_eq!(pending.created_at, 100);
@@ -127,7 +147,12 @@ mod tests {
     fn scopes_are_deduplicated_and_trimmed() {
         assert_eq!(scope_string(&[]), "openid profile email");
         assert_eq!(
-            scope_string(&["email".into(), " offline_access ".into(), "".into(), "offline_access".into()]),
+            scope_string(&[
+                "email".into(),
+                " offline_access ".into(),
+                "".into(),
+                "offline_access".into()
+            ]),
             "openid profile email offline_access"
         );
     }

@@ -97,27 +97,53 @@ mod tests {
 
     #[test]
     fn parses_code_and_state() {
-        let p = CallbackParams::parse("?code=abc&state=xyz&iss=https%3A%2F%2Fidp.example.com").unwrap();
+        let p =
+            CallbackParams::parse("?code=abc&state=xyz&iss=https%3A%2F%2Fidp.example.com").unwrap();
         assert_eq!(p.state().unwrap(), "xyz");
-        assert_eq!(p.into_code(&metadata(true)).unwrap(), AuthorizationCode("abc".into()));
+        assert_eq!(
+            p.into_code(&metadata(true)).unwrap(),
+            AuthorizationCode("abc".into())
+        );
     }
 
     #[test]
     fn error_response_becomes_idp_error_with_description() {
-        let p = CallbackParams::parse("error=access_denied&error_description=End-User+aborted&state=s").unwrap();
+        let p =
+            CallbackParams::parse("error=access_denied&error_description=End-User+aborted&state=s")
+                .unwrap();
         let err = p.into_code(&metadata(false)).unwrap_err();
         assert_eq!(
             err,
-            OidcError::IdpError { error: "access_denied".into(), description: Some("End-User aborted".into()) }
+            OidcError::IdpError {
+                error: "access_denied".into(),
+                description: Some("End-User aborted".into())
+            }
         );
         assert_eq!(err.code(), "idp_error");
     }
 
     #[test]
     fn missing_state_and_missing_code_are_callback_invalid() {
-        assert_eq!(CallbackParams::parse("code=a").unwrap().state().unwrap_err().code(), "callback_invalid");
-        assert_eq!(CallbackParams::parse("code=a&state=").unwrap().state().unwrap_err().code(), "callback_invalid");
-        let err = CallbackParams::parse("state=s").unwrap().into_code(&metadata(false)).unwrap_err();
+        assert_eq!(
+            CallbackParams::parse("code=a")
+                .unwrap()
+                .state()
+                .unwrap_err()
+                .code(),
+            "callback_invalid"
+        );
+        assert_eq!(
+            CallbackParams::parse("code=a&state=")
+                .unwrap()
+                .state()
+                .unwrap_err()
+                .code(),
+            "callback_invalid"
+        );
+        let err = CallbackParams::parse("state=s")
+            .unwrap()
+            .into_code(&metadata(false))
+            .unwrap_err();
         assert_eq!(err.code(), "callback_invalid");
     }
 
@@ -138,8 +164,20 @@ mod tests {
 
     #[test]
     fn rfc9207_iss_required_when_advertised() {
-        let err = CallbackParams::parse("code=a&state=s").unwrap().into_code(&metadata(true)).unwrap_err();
-        assert_eq!(err, OidcError::CallbackIssuerMismatch { expected: ISSUER.into(), found: None });
-        assert!(CallbackParams::parse("code=a&state=s").unwrap().into_code(&metadata(false)).is_ok());
+        let err = CallbackParams::parse("code=a&state=s")
+            .unwrap()
+            .into_code(&metadata(true))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            OidcError::CallbackIssuerMismatch {
+                expected: ISSUER.into(),
+                found: None
+            }
+        );
+        assert!(CallbackParams::parse("code=a&state=s")
+            .unwrap()
+            .into_code(&metadata(false))
+            .is_ok());
     }
 }

@@ -8,18 +8,30 @@ use super::id_token::IdTokenError;
 #[derive(Debug, Clone, PartialEq)]
 pub enum OidcError {
     /// The runtime configuration (server API or sso-config.json) is unusable.
-    ConfigInvalid { detail: String },
+    ConfigInvalid {
+        detail: String,
+    },
     /// Neither the server API nor sso-config.json provided a configuration.
     ConfigMissing,
     /// The discovery document could not be fetched (network, CORS, HTTP status).
-    DiscoveryFailed { url: String, detail: String },
-    DiscoveryInvalid { detail: String },
-    DiscoveryIssuerMismatch { configured: String, found: String },
+    DiscoveryFailed {
+        url: String,
+        detail: String,
+    },
+    DiscoveryInvalid {
+        detail: String,
+    },
+    DiscoveryIssuerMismatch {
+        configured: String,
+        found: String,
+    },
     /// The callback's `state` matches no pending login: forged, replayed, or another tab's.
     StateMismatch,
     /// The pending login is older than its lifetime.
     LoginExpired,
-    CallbackInvalid { detail: String },
+    CallbackInvalid {
+        detail: String,
+    },
     /// RFC 9207: the authorization response's `iss` is wrong or missing.
     CallbackIssuerMismatch {
         expected: String,
@@ -36,11 +48,17 @@ pub enum OidcError {
         error: Option<String>,
         description: Option<String>,
     },
-    TokenResponseInvalid { detail: String },
-    JwksFailed { detail: String },
+    TokenResponseInvalid {
+        detail: String,
+    },
+    JwksFailed {
+        detail: String,
+    },
     IdToken(IdTokenError),
     /// Something the browser must provide is unavailable (storage, crypto).
-    Browser { detail: String },
+    Browser {
+        detail: String,
+    },
 }
 
 impl From<IdTokenError> for OidcError {
@@ -73,7 +91,9 @@ impl OidcError {
     /// One sentence: what happened.
     pub fn title(&self) -> String {
         match self {
-            OidcError::ConfigInvalid { .. } => "The single sign-on configuration is invalid.".into(),
+            OidcError::ConfigInvalid { .. } => {
+                "The single sign-on configuration is invalid.".into()
+            }
             OidcError::ConfigMissing => "Single sign-on is not configured.".into(),
             OidcError::DiscoveryFailed { .. } => {
                 "Could not load the identity provider's configuration.".into()
@@ -224,11 +244,21 @@ mod tests {
         let all = [
             OidcError::ConfigInvalid { detail: "d".into() },
             OidcError::ConfigMissing,
-            OidcError::DiscoveryFailed { url: "u".into(), detail: "d".into() },
+            OidcError::DiscoveryFailed {
+                url: "u".into(),
+                detail: "d".into(),
+            },
             OidcError::StateMismatch,
             OidcError::LoginExpired,
-            OidcError::IdpError { error: "access_denied".into(), description: None },
-            OidcError::TokenRequestFailed { status: Some(400), error: Some("invalid_grant".into()), description: None },
+            OidcError::IdpError {
+                error: "access_denied".into(),
+                description: None,
+            },
+            OidcError::TokenRequestFailed {
+                status: Some(400),
+                error: Some("invalid_grant".into()),
+                description: None,
+            },
             OidcError::IdToken(IdTokenError::BadSignature),
         ];
         for err in all {

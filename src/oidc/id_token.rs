@@ -76,22 +76,52 @@ pub struct ValidatedIdToken {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum IdTokenError {
-    Malformed { detail: String },
-    UnsupportedAlg { alg: String },
-    CritUnsupported { names: Vec<String> },
-    UnknownKey { kid: Option<String> },
-    KeyUnsuitable { kid: String, alg: String },
+    Malformed {
+        detail: String,
+    },
+    UnsupportedAlg {
+        alg: String,
+    },
+    CritUnsupported {
+        names: Vec<String>,
+    },
+    UnknownKey {
+        kid: Option<String>,
+    },
+    KeyUnsuitable {
+        kid: String,
+        alg: String,
+    },
     AmbiguousKey,
-    KeyUnusable { detail: String },
+    KeyUnusable {
+        detail: String,
+    },
     BadSignature,
-    IssuerMismatch { expected: String, found: String },
-    AudienceMismatch { client_id: String, aud: Vec<String> },
-    UntrustedAudience { audience: String },
-    AzpMismatch { client_id: String, azp: Option<String> },
+    IssuerMismatch {
+        expected: String,
+        found: String,
+    },
+    AudienceMismatch {
+        client_id: String,
+        aud: Vec<String>,
+    },
+    UntrustedAudience {
+        audience: String,
+    },
+    AzpMismatch {
+        client_id: String,
+        azp: Option<String>,
+    },
     ExpMissing,
-    Expired { exp: u64, now: u64 },
+    Expired {
+        exp: u64,
+        now: u64,
+    },
     IatMissing,
-    IssuedInFuture { iat: u64, now: u64 },
+    IssuedInFuture {
+        iat: u64,
+        now: u64,
+    },
     NonceMissing,
     NonceMismatch,
     SubMissing,
@@ -125,21 +155,39 @@ impl IdTokenError {
     pub fn title(&self) -> String {
         match self {
             IdTokenError::Malformed { .. } => "The ID token is malformed.",
-            IdTokenError::UnsupportedAlg { .. } => "The ID token uses a signing algorithm that is not allowed.",
-            IdTokenError::CritUnsupported { .. } => "The ID token requires header extensions this client does not understand.",
-            IdTokenError::UnknownKey { .. } => "The ID token was signed with a key the provider does not publish.",
-            IdTokenError::KeyUnsuitable { .. } => "The ID token names a signing key that cannot verify it.",
-            IdTokenError::AmbiguousKey => "The ID token does not say which of the provider's keys signed it.",
+            IdTokenError::UnsupportedAlg { .. } => {
+                "The ID token uses a signing algorithm that is not allowed."
+            }
+            IdTokenError::CritUnsupported { .. } => {
+                "The ID token requires header extensions this client does not understand."
+            }
+            IdTokenError::UnknownKey { .. } => {
+                "The ID token was signed with a key the provider does not publish."
+            }
+            IdTokenError::KeyUnsuitable { .. } => {
+                "The ID token names a signing key that cannot verify it."
+            }
+            IdTokenError::AmbiguousKey => {
+                "The ID token does not say which of the provider's keys signed it."
+            }
             IdTokenError::KeyUnusable { .. } => "The provider's signing key could not be used.",
             IdTokenError::BadSignature => "The ID token's signature is invalid.",
             IdTokenError::IssuerMismatch { .. } => "The ID token was issued by a different issuer.",
-            IdTokenError::AudienceMismatch { .. } => "The ID token was issued for a different application.",
-            IdTokenError::UntrustedAudience { .. } => "The ID token is also addressed to an untrusted audience.",
-            IdTokenError::AzpMismatch { .. } => "The ID token's authorized party is not this application.",
+            IdTokenError::AudienceMismatch { .. } => {
+                "The ID token was issued for a different application."
+            }
+            IdTokenError::UntrustedAudience { .. } => {
+                "The ID token is also addressed to an untrusted audience."
+            }
+            IdTokenError::AzpMismatch { .. } => {
+                "The ID token's authorized party is not this application."
+            }
             IdTokenError::ExpMissing => "The ID token has no expiry time.",
             IdTokenError::Expired { .. } => "The ID token has expired.",
             IdTokenError::IatMissing => "The ID token has no issue time.",
-            IdTokenError::IssuedInFuture { .. } => "The ID token claims to be issued in the future.",
+            IdTokenError::IssuedInFuture { .. } => {
+                "The ID token claims to be issued in the future."
+            }
             IdTokenError::NonceMissing => "The ID token carries no nonce.",
             IdTokenError::NonceMismatch => "The ID token's nonce does not match this sign-in.",
             IdTokenError::SubMissing => "The ID token does not identify the user.",
@@ -197,7 +245,9 @@ pub async fn validate<V: SignatureVerifier>(
     let alg = allowed_alg(&jwt.header.alg, expect.provider_algs.as_deref())?;
     if let Some(crit) = jwt.header.crit.as_ref() {
         // RFC 7515 4.1.11: we understand no extensions, so any crit entry is fatal.
-        return Err(IdTokenError::CritUnsupported { names: crit.clone() });
+        return Err(IdTokenError::CritUnsupported {
+            names: crit.clone(),
+        });
     }
     let key = jwks.select(alg, jwt.header.kid.as_deref())?;
     let verified = verifier
@@ -240,7 +290,9 @@ where
 }
 
 fn allowed_alg(alg: &str, provider_algs: Option<&[String]>) -> Result<Algorithm, IdTokenError> {
-    let unsupported = || IdTokenError::UnsupportedAlg { alg: alg.to_string() };
+    let unsupported = || IdTokenError::UnsupportedAlg {
+        alg: alg.to_string(),
+    };
     let parsed: Algorithm = alg.parse().map_err(|_| unsupported())?;
     if !ALLOWED_ALGS.contains(&parsed) {
         return Err(unsupported());
@@ -258,7 +310,10 @@ fn check_claims(
     now: u64,
 ) -> Result<IdTokenClaims, IdTokenError> {
     // Step 2: iss exactly.
-    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
+    let iss = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if iss != expect.issuer {
         return Err(IdTokenError::IssuerMismatch {
             expected: expect.issuer.clone(),
@@ -268,7 +323,10 @@ fn check_claims(
     // Step 3: aud contains client_id; other audiences must be trusted.
     let aud: Vec<String> = match claims.get("aud") {
         Some(Value::String(one)) => vec![one.clone()],
-        Some(Value::Array(many)) => many.iter().filter_map(|a| a.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(many)) => many
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_string))
+            .collect(),
         _ => Vec::new(),
     };
     if !aud.contains(&expect.client_id) {
@@ -281,10 +339,15 @@ fn check_claims(
         .iter()
         .find(|a| **a != expect.client_id && !expect.trusted_audiences.contains(a))
     {
-        return Err(IdTokenError::UntrustedAudience { audience: other.clone() });
+        return Err(IdTokenError::UntrustedAudience {
+            audience: other.clone(),
+        });
     }
     // Steps 4 and 5: azp required with several audiences, and must be us when present.
-    let azp = claims.get("azp").and_then(Value::as_str).map(str::to_string);
+    let azp = claims
+        .get("azp")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     match &azp {
         Some(azp) if *azp != expect.client_id => {
             return Err(IdTokenError::AzpMismatch {
@@ -311,7 +374,10 @@ fn check_claims(
         return Err(IdTokenError::IssuedInFuture { iat, now });
     }
     // Step 11: nonce equals the one we sent.
-    let nonce = claims.get("nonce").and_then(Value::as_str).ok_or(IdTokenError::NonceMissing)?;
+    let nonce = claims
+        .get("nonce")
+        .and_then(Value::as_str)
+        .ok_or(IdTokenError::NonceMissing)?;
     if !constant_time_eq(nonce.as_bytes(), expect.nonce.as_bytes()) {
         return Err(IdTokenError::NonceMismatch);
     }
@@ -335,9 +401,12 @@ fn check_claims(
 /// NumericDate (RFC 7519 2): seconds, possibly fractional; negative or absent is missing.
 fn numeric_date(claims: &Map<String, Value>, name: &str) -> Option<u64> {
     let value = claims.get(name)?;
-    value
-        .as_u64()
-        .or_else(|| value.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64))
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.is_finite() && *f >= 0.0)
+            .map(|f| f as u64)
+    })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -358,12 +427,16 @@ mod tests {
             assert!(allowed_alg(good, None).is_ok(), "{good}");
         }
         let provider = vec!["RS256".to_string()];
-        assert_eq!(allowed_alg("ES256", Some(&provider)).unwrap_err().code(), "unsupported_alg");
+        assert_eq!(
+            allowed_alg("ES256", Some(&provider)).unwrap_err().code(),
+            "unsupported_alg"
+        );
     }
 
     #[test]
     fn numeric_dates_accept_fractions_and_reject_junk() {
-        let claims: Map<String, Value> = serde_json::from_str(r#"{"a": 10, "b": 10.7, "c": "10", "d": -1}"#).unwrap();
+        let claims: Map<String, Value> =
+            serde_json::from_str(r#"{"a": 10, "b": 10.7, "c": "10", "d": -1}"#).unwrap();
         assert_eq!(numeric_date(&claims, "a"), Some(10));
         assert_eq!(numeric_date(&claims, "b"), Some(10));
         assert_eq!(numeric_date(&claims, "c"), None);

@@ -142,7 +142,12 @@ mod tests {
         assert_eq!(id.preferred_username.as_deref(), Some("alice"));
         assert_eq!(id.email_verified, Some(true));
         assert_eq!(id.groups, vec!["admins", "ml-team"]);
-        assert_eq!(id.groups_source, GroupsSource::Claim { name: "groups".into() });
+        assert_eq!(
+            id.groups_source,
+            GroupsSource::Claim {
+                name: "groups".into()
+            }
+        );
         assert_eq!(id.display_name(), "Alice");
     }
 
@@ -154,21 +159,35 @@ mod tests {
 
     #[test]
     fn keycloak_paths_lose_the_root_slash_and_duplicates() {
-        let id = identity(json!({"sub": "u", "groups": ["/admins", "/org/ml-team", "admins"]}), "groups");
+        let id = identity(
+            json!({"sub": "u", "groups": ["/admins", "/org/ml-team", "admins"]}),
+            "groups",
+        );
         assert_eq!(id.groups, vec!["admins", "org/ml-team"]);
     }
 
     #[test]
     fn cognito_groups_are_found_under_the_default_claim() {
-        let id = identity(json!({"sub": "u", "cognito:groups": ["a"], "email_verified": "true"}), "groups");
+        let id = identity(
+            json!({"sub": "u", "cognito:groups": ["a"], "email_verified": "true"}),
+            "groups",
+        );
         assert_eq!(id.groups, vec!["a"]);
-        assert_eq!(id.groups_source, GroupsSource::Claim { name: "cognito:groups".into() });
+        assert_eq!(
+            id.groups_source,
+            GroupsSource::Claim {
+                name: "cognito:groups".into()
+            }
+        );
         assert_eq!(id.email_verified, Some(true));
     }
 
     #[test]
     fn configured_claim_is_used() {
-        let id = identity(json!({"sub": "u", "roles": ["r1"], "groups": ["g"]}), "roles");
+        let id = identity(
+            json!({"sub": "u", "roles": ["r1"], "groups": ["g"]}),
+            "roles",
+        );
         assert_eq!(id.groups, vec!["r1"]);
     }
 
@@ -187,14 +206,27 @@ mod tests {
     #[test]
     fn absent_claim_is_distinguished_from_empty() {
         let absent = identity(json!({"sub": "u"}), "groups");
-        assert_eq!(absent.groups_source, GroupsSource::Absent { name: "groups".into() });
+        assert_eq!(
+            absent.groups_source,
+            GroupsSource::Absent {
+                name: "groups".into()
+            }
+        );
         let empty = identity(json!({"sub": "u", "groups": []}), "groups");
-        assert_eq!(empty.groups_source, GroupsSource::Claim { name: "groups".into() });
+        assert_eq!(
+            empty.groups_source,
+            GroupsSource::Claim {
+                name: "groups".into()
+            }
+        );
     }
 
     #[test]
     fn non_string_entries_and_blank_names_are_ignored() {
-        let id = identity(json!({"sub": "u", "name": "  ", "groups": [1, null, " ", "ok"]}), "groups");
+        let id = identity(
+            json!({"sub": "u", "name": "  ", "groups": [1, null, " ", "ok"]}),
+            "groups",
+        );
         assert_eq!(id.groups, vec!["ok"]);
         assert_eq!(id.name, None);
         assert_eq!(id.display_name(), "u");

@@ -77,12 +77,21 @@ fn suits(key: &Jwk, alg: Algorithm) -> bool {
             | Algorithm::PS384
             | Algorithm::PS512,
         ) => true,
-        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => ec.curve == EllipticCurve::P256,
-        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES384) => ec.curve == EllipticCurve::P384,
-        (AlgorithmParameters::OctetKeyPair(okp), Algorithm::EdDSA) => okp.curve == EllipticCurve::Ed25519,
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => {
+            ec.curve == EllipticCurve::P256
+        }
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES384) => {
+            ec.curve == EllipticCurve::P384
+        }
+        (AlgorithmParameters::OctetKeyPair(okp), Algorithm::EdDSA) => {
+            okp.curve == EllipticCurve::Ed25519
+        }
         _ => false,
     };
-    let use_fits = matches!(key.common.public_key_use, None | Some(PublicKeyUse::Signature));
+    let use_fits = matches!(
+        key.common.public_key_use,
+        None | Some(PublicKeyUse::Signature)
+    );
     let ops_fit = key
         .common
         .key_operations
@@ -119,17 +128,28 @@ mod tests {
 
     #[test]
     fn unknown_kid_is_unknown_key() {
-        let err = set(vec![rsa("a")]).select(Algorithm::RS256, Some("zzz")).unwrap_err();
-        assert_eq!(err, IdTokenError::UnknownKey { kid: Some("zzz".into()) });
+        let err = set(vec![rsa("a")])
+            .select(Algorithm::RS256, Some("zzz"))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            IdTokenError::UnknownKey {
+                kid: Some("zzz".into())
+            }
+        );
         assert_eq!(err.code(), "unknown_key");
     }
 
     #[test]
     fn kid_naming_a_key_of_the_wrong_type_is_refused() {
-        let err = set(vec![ec("a")]).select(Algorithm::RS256, Some("a")).unwrap_err();
+        let err = set(vec![ec("a")])
+            .select(Algorithm::RS256, Some("a"))
+            .unwrap_err();
         assert_eq!(err.code(), "key_unsuitable");
         // A key pinned to RS256 must not verify a PS256 token.
-        let err = set(vec![rsa("a")]).select(Algorithm::PS256, Some("a")).unwrap_err();
+        let err = set(vec![rsa("a")])
+            .select(Algorithm::PS256, Some("a"))
+            .unwrap_err();
         assert_eq!(err.code(), "key_unsuitable");
     }
 
@@ -137,20 +157,28 @@ mod tests {
     fn without_kid_a_single_suitable_key_is_used() {
         let jwks = set(vec![rsa("r"), ec("e")]);
         assert_eq!(
-            jwks.select(Algorithm::ES256, None).unwrap().common.key_id.as_deref(),
+            jwks.select(Algorithm::ES256, None)
+                .unwrap()
+                .common
+                .key_id
+                .as_deref(),
             Some("e")
         );
     }
 
     #[test]
     fn without_kid_several_suitable_keys_is_ambiguous() {
-        let err = set(vec![rsa("a"), rsa("b")]).select(Algorithm::RS256, None).unwrap_err();
+        let err = set(vec![rsa("a"), rsa("b")])
+            .select(Algorithm::RS256, None)
+            .unwrap_err();
         assert_eq!(err.code(), "ambiguous_key");
     }
 
     #[test]
     fn without_kid_and_no_suitable_key_is_unknown_key() {
-        let err = set(vec![ec("e")]).select(Algorithm::RS256, None).unwrap_err();
+        let err = set(vec![ec("e")])
+            .select(Algorithm::RS256, None)
+            .unwrap_err();
         assert_eq!(err.code(), "unknown_key");
     }
 
@@ -158,13 +186,19 @@ mod tests {
     fn encryption_keys_are_never_used_for_signatures() {
         let mut key = rsa("a");
         key["use"] = "enc".into();
-        let err = set(vec![key]).select(Algorithm::RS256, Some("a")).unwrap_err();
+        let err = set(vec![key])
+            .select(Algorithm::RS256, Some("a"))
+            .unwrap_err();
         assert_eq!(err.code(), "key_unsuitable");
     }
 
     #[test]
     fn unrepresentable_keys_are_skipped_and_garbage_rejected() {
-        let jwks = set(vec![json!("not a key"), json!({"kty": "RSA", "kid": 5}), rsa("a")]);
+        let jwks = set(vec![
+            json!("not a key"),
+            json!({"kty": "RSA", "kid": 5}),
+            rsa("a"),
+        ]);
         assert_eq!(jwks.keys.len(), 1);
         assert_eq!(Jwks::parse("[]").unwrap_err().code(), "jwks_failed");
         assert_eq!(Jwks::parse("nope").unwrap_err().code(), "jwks_failed");

@@ -31,16 +31,22 @@ pub fn decode(raw: &str) -> Result<DecodedJwt<'_>, IdTokenError> {
     let parts: Vec<&str> = raw.split('.').collect();
     match parts.len() {
         3 => {}
-        5 => return Err(malformed("it is encrypted (JWE), which this client does not support")),
+        5 => {
+            return Err(malformed(
+                "it is encrypted (JWE), which this client does not support",
+            ))
+        }
         n => return Err(malformed(&format!("it has {n} parts instead of 3"))),
     }
-    let header_bytes = b64::decode(parts[0]).ok_or_else(|| malformed("the header is not base64url"))?;
+    let header_bytes =
+        b64::decode(parts[0]).ok_or_else(|| malformed("the header is not base64url"))?;
     let header: JoseHeader = serde_json::from_slice(&header_bytes)
         .map_err(|e| malformed(&format!("the header is not a JOSE header: {e}")))?;
     let payload = b64::decode(parts[1]).ok_or_else(|| malformed("the payload is not base64url"))?;
     let claims: Map<String, Value> = serde_json::from_slice(&payload)
         .map_err(|e| malformed(&format!("the payload is not a JSON object: {e}")))?;
-    let signature = b64::decode(parts[2]).ok_or_else(|| malformed("the signature is not base64url"))?;
+    let signature =
+        b64::decode(parts[2]).ok_or_else(|| malformed("the signature is not base64url"))?;
     let signing_input = &raw[..parts[0].len() + 1 + parts[1].len()];
     Ok(DecodedJwt {
         header,

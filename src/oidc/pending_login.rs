@@ -47,7 +47,8 @@ pub fn safe_return_path(requested: &str) -> String {
         && !requested.starts_with("/\\")
         && !requested.chars().any(|c| c.is_control() || c == '\\');
     let path_only = requested.split(['?', '#']).next().unwrap_or_default();
-    let pointless = matches!(path_only, "/" | "/logout") || path_only.starts_with(super::CALLBACK_PATH);
+    let pointless =
+        matches!(path_only, "/" | "/logout") || path_only.starts_with(super::CALLBACK_PATH);
     if is_local && !pointless {
         requested.to_string()
     } else {
@@ -75,7 +76,10 @@ mod tests {
     #[test]
     fn fresh_until_ten_minutes() {
         assert!(pending(1000).check_fresh(1000 + 600).is_ok());
-        assert_eq!(pending(1000).check_fresh(1000 + 601), Err(OidcError::LoginExpired));
+        assert_eq!(
+            pending(1000).check_fresh(1000 + 601),
+            Err(OidcError::LoginExpired)
+        );
         // A clock that moved backwards is not "expired".
         assert!(pending(1000).check_fresh(900).is_ok());
     }
@@ -84,7 +88,16 @@ mod tests {
     fn return_paths_are_confined_to_this_origin() {
         assert_eq!(safe_return_path("/admin?tab=audit"), "/admin?tab=audit");
         assert_eq!(safe_return_path("/"), "/me");
-        for hostile in ["https://evil.com", "//evil.com", "/\\evil.com", "evil", "", "/oidc/callback?code=x", "/x\n", "/logout"] {
+        for hostile in [
+            "https://evil.com",
+            "//evil.com",
+            "/\\evil.com",
+            "evil",
+            "",
+            "/oidc/callback?code=x",
+            "/x\n",
+            "/logout",
+        ] {
             assert_eq!(safe_return_path(hostile), "/me", "{hostile:?}");
         }
     }

@@ -4,7 +4,12 @@ use super::error::OidcError;
 use serde::Deserialize;
 
 /// The form body for the authorization_code grant of a public client.
-pub fn token_request_body(code: &str, redirect_uri: &str, client_id: &str, code_verifier: &str) -> String {
+pub fn token_request_body(
+    code: &str,
+    redirect_uri: &str,
+    client_id: &str,
+    code_verifier: &str,
+) -> String {
     form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", "authorization_code")
         .append_pair("code", code)
@@ -52,7 +57,10 @@ impl TokenResponse {
         })?;
         if !response.token_type.eq_ignore_ascii_case("bearer") {
             return Err(OidcError::TokenResponseInvalid {
-                detail: format!("token_type is \"{}\", expected Bearer.", response.token_type),
+                detail: format!(
+                    "token_type is \"{}\", expected Bearer.",
+                    response.token_type
+                ),
             });
         }
         Ok(response)
@@ -74,7 +82,11 @@ mod tests {
 
     #[test]
     fn parses_success() {
-        let r = TokenResponse::parse(200, r#"{"id_token":"a.b.c","token_type":"Bearer","access_token":"x","expires_in":3600}"#).unwrap();
+        let r = TokenResponse::parse(
+            200,
+            r#"{"id_token":"a.b.c","token_type":"Bearer","access_token":"x","expires_in":3600}"#,
+        )
+        .unwrap();
         assert_eq!(r.id_token, "a.b.c");
         assert_eq!(r.expires_in, Some(3600));
         assert!(TokenResponse::parse(200, r#"{"id_token":"a.b.c","token_type":"bearer"}"#).is_ok());
@@ -82,23 +94,42 @@ mod tests {
 
     #[test]
     fn parses_rfc6749_error_body() {
-        let err = TokenResponse::parse(400, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#).unwrap_err();
+        let err = TokenResponse::parse(
+            400,
+            r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
+        )
+        .unwrap_err();
         assert_eq!(
             err,
-            OidcError::TokenRequestFailed { status: Some(400), error: Some("invalid_grant".into()), description: Some("grant request is invalid".into()) }
+            OidcError::TokenRequestFailed {
+                status: Some(400),
+                error: Some("invalid_grant".into()),
+                description: Some("grant request is invalid".into())
+            }
         );
         assert_eq!(err.code(), "token_request_failed");
         let err = TokenResponse::parse(502, "<html>bad gateway</html>").unwrap_err();
-        assert_eq!(err, OidcError::TokenRequestFailed { status: Some(502), error: None, description: None });
+        assert_eq!(
+            err,
+            OidcError::TokenRequestFailed {
+                status: Some(502),
+                error: None,
+                description: None
+            }
+        );
     }
 
     #[test]
     fn missing_id_token_or_wrong_type_is_invalid() {
-        let err = TokenResponse::parse(200, r#"{"access_token":"x","token_type":"Bearer"}"#).unwrap_err();
+        let err =
+            TokenResponse::parse(200, r#"{"access_token":"x","token_type":"Bearer"}"#).unwrap_err();
         assert_eq!(err.code(), "token_response_invalid");
         assert!(err.detail().contains("no id_token"));
         let err = TokenResponse::parse(200, r#"{"id_token":"a","token_type":"mac"}"#).unwrap_err();
         assert_eq!(err.code(), "token_response_invalid");
-        assert_eq!(TokenResponse::parse(200, "not json").unwrap_err().code(), "token_response_invalid");
+        assert_eq!(
+            TokenResponse::parse(200, "not json").unwrap_err().code(),
+            "token_response_invalid"
+        );
     }
 }

@@ -54,7 +54,10 @@ pub fn expectations() -> IdTokenExpectations {
 }
 
 fn encoding_key(name: &str) -> EncodingKey {
-    let pem = keys()[name]["private_pem"].as_str().expect("pem").to_string();
+    let pem = keys()[name]["private_pem"]
+        .as_str()
+        .expect("pem")
+        .to_string();
     match name {
         "es256" | "es384" => EncodingKey::from_ec_pem(pem.as_bytes()),
         "eddsa" => EncodingKey::from_ed_pem(pem.as_bytes()),
@@ -64,7 +67,11 @@ fn encoding_key(name: &str) -> EncodingKey {
 }
 
 pub fn alg_of(name: &str) -> Algorithm {
-    keys()[name]["alg"].as_str().expect("alg").parse().expect("known alg")
+    keys()[name]["alg"]
+        .as_str()
+        .expect("alg")
+        .parse()
+        .expect("known alg")
 }
 
 /// Signs `claims` with the named fixture key; the header names its kid.
@@ -81,7 +88,8 @@ pub fn sign_with_header(name: &str, header: &Value, claims: &Value) -> String {
         b64::encode(header.to_string().as_bytes()),
         b64::encode(claims.to_string().as_bytes())
     );
-    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &encoding_key(name), alg_of(name)).expect("signs");
+    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &encoding_key(name), alg_of(name))
+        .expect("signs");
     format!("{input}.{signature}")
 }
 
@@ -89,8 +97,15 @@ pub fn sign_with_header(name: &str, header: &Value, claims: &Value) -> String {
 pub struct HostVerifier;
 
 impl SignatureVerifier for HostVerifier {
-    async fn verify(&self, alg: Algorithm, key: &Jwk, signing_input: &[u8], signature: &[u8]) -> Result<bool, String> {
+    async fn verify(
+        &self,
+        alg: Algorithm,
+        key: &Jwk,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, String> {
         let key = DecodingKey::from_jwk(key).map_err(|e| e.to_string())?;
-        jsonwebtoken::crypto::verify(&b64::encode(signature), signing_input, &key, alg).map_err(|e| e.to_string())
+        jsonwebtoken::crypto::verify(&b64::encode(signature), signing_input, &key, alg)
+            .map_err(|e| e.to_string())
     }
 }

@@ -1,0 +1,281 @@
+//! Learns which origins the browser must reach for the IdP (OIDC Discovery 1.0 §4) so connect-src can name them; cached, and never in the way of a page load.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use crate::config::{is_allowed_web_url, Issuer};
+
+/// Long enough that the IdP sees one request per instance every few minutes,
+/// short enough that a moved token endpoint is picked up without a restart.
+pub const FRESH_FOR: Duration = Duration::from_secs(600);
+/// After a failure the last good origins (or the issuer's) stay in use until
+/// a retry this much later.
+pub const RETRY_AFTER: Duration = Duration::from_secs(30);
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Real discovery documents are a few KiB; anything far larger is not one.
+pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+
+/// The endpoints of OpenID Provider Metadata that the browser may fetch or
+/// navigate to. Unknown members are ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct ProviderMetadata {
+    pub issuer: Option<String>,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum DiscoveryError {
+    Request(reqwest::Error),
+    Status(u16),
+    TooLarge,
+    NotJson(serde_json::Error),
+}
+
+impl fmt::Display for DiscoveryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Request(e) => {
+                // reqwest's own message is generic; the cause (DNS, refused,
+                // TLS, timeout) is further down the chain.
+                write!(f, "request failed: {e}")?;
+                let mut source = std::error::Error::source(e);
+                while let Some(cause) = source {
+                    write!(f, ": {cause}")?;
+                    source = cause.source();
+                }
+                Ok(())
+            }
+            Self::Status(code) => write!(f, "HTTP status {code}"),
+            Self::TooLarge => write!(f, "document larger than {MAX_DOCUMENT_BYTES} bytes"),
+            Self::NotJson(e) => write!(f, "not a JSON provider metadata document: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DiscoveryError {}
+
+struct Cached {
+    origins: Arc<[String]>,
+    refresh_at: Instant,
+    from_discovery: bool,
+}
+
+pub struct DiscoveryOrigins {
+    issuer_origin: String,
+    discovery_url: String,
+    client: reqwest::Client,
+    cache: RwLock<Option<Cached>>,
+    first_fetch: OnceCell<()>,
+    refreshing: AtomicBool,
+    fresh_for: Duration,
+    retry_after: Duration,
+}
+
+impl DiscoveryOrigins {
+    pub fn new(issuer: &Issuer) -> Result<Self, reqwest::Error> {
+        Self::with_timing(issuer, FRESH_FOR, RETRY_AFTER)
+    }
+
+    /// Shorter periods let tests watch a refresh happen.
+    pub fn with_timing(
+        issuer: &Issuer,
+        fresh_for: Duration,
+        retry_after: Duration,
+    ) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .timeout(FETCH_TIMEOUT)
+            .connect_timeout(FETCH_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .user_agent(concat!("sso-server/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            issuer_origin: issuer.origin(),
+            discovery_url: issuer.discovery_url(),
+            client,
+            cache: RwLock::new(None),
+            first_fetch: OnceCell::new(),
+            refreshing: AtomicBool::new(false),
+            fresh_for,
+            retry_after,
+        })
+    }
+
+    pub fn issuer_origin(&self) -> &str {
+        &self.issuer_origin
+    }
+
+    /// The origins for connect-src. Only the very first call waits (at most
+    /// FETCH_TIMEOUT) so that the first page after startup is already right;
+    /// after that a stale entry is served while a background task refreshes it.
+    pub async fn origins(self: &Arc<Self>) -> Arc<[String]> {
+        self.first_fetch.get_or_init(|| self.refresh()).await;
+        let (origins, stale) = {
+            let cache = self.cache.read().unwrap_or_else(PoisonError::into_inner);
+            match cache.as_ref() {
+                Some(c) => (Arc::clone(&c.origins), Instant::now() >= c.refresh_at),
+                None => (self.fallback(), true),
+            }
+        };
+        if stale && !self.refreshing.swap(true, Ordering::AcqRel) {
+            let this = Arc::clone(self);
+            tokio::spawn(async move {
+                this.refresh().await;
+                this.refreshing.store(false, Ordering::Release);
+            });
+        }
+        origins
+    }
+
+    /// Fetches once and updates the cache; failures are logged, not returned,
+    /// because every caller would do the same thing with them.
+    pub async fn refresh(&self) {
+        let result = fetch_metadata(&self.client, &self.discovery_url).await;
+        if let Err(err) = &result {
+            log_failure(&self.discovery_url, err, self.retry_after);
+        }
+        let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+        *cache = Some(match result {
+            Ok(metadata) => Cached {
+                origins: collect_origins(&self.issuer_origin, &metadata).into(),
+                refresh_at: Instant::now() + self.fresh_for,
+                from_discovery: true,
+            },
+            // Keep origins that worked before: an IdP blip must not shrink
+            // connect-src under pages that are already loaded.
+            Err(_) => match cache.take() {
+                Some(previous) if previous.from_discovery => Cached {
+                    refresh_at: Instant::now() + self.retry_after,
+                    ..previous
+                },
+                _ => Cached {
+                    origins: self.fallback(),
+                    refresh_at: Instant::now() + self.retry_after,
+                    from_discovery: false,
+                },
+            },
+        });
+    }
+
+    fn fallback(&self) -> Arc<[String]> {
+        Arc::from(vec![self.issuer_origin.clone()])
+    }
+}
+
+fn log_failure(url: &str, err: &DiscoveryError, retry_after: Duration) {
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "sso-server: discovery from {url} failed ({err}); connect-src keeps the last good IdP origins (or the issuer's), retry in {}s",
+        retry_after.as_secs()
+    );
+}
+
+pub async fn fetch_metadata(
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<ProviderMetadata, DiscoveryError> {
+    let mut response = client
+        .get(url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(DiscoveryError::Request)?;
+    if !response.status().is_success() {
+        return Err(DiscoveryError::Status(response.status().as_u16()));
+    }
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_DOCUMENT_BYTES as u64)
+    {
+        return Err(DiscoveryError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(DiscoveryError::Request)? {
+        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            return Err(DiscoveryError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(DiscoveryError::NotJson)
+}
+
+/// The issuer's origin first, then each endpoint's, deduplicated. Endpoints
+/// that are not https (or local http) are left out rather than trusted.
+pub fn collect_origins(issuer_origin: &str, metadata: &ProviderMetadata) -> Vec<String> {
+    let mut origins = vec![issuer_origin.to_owned()];
+    let endpoints = [
+        &metadata.issuer,
+        &metadata.authorization_endpoint,
+        &metadata.token_endpoint,
+        &metadata.jwks_uri,
+        &metadata.userinfo_endpoint,
+        &metadata.end_session_endpoint,
+    ];
+    for endpoint in endpoints.into_iter().flatten() {
+        let Ok(url) = Url::parse(endpoint) else {
+            continue;
+        };
+        if !is_allowed_web_url(&url) {
+            continue;
+        }
+        let origin = url.origin().ascii_serialization();
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    origins
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn google_style_metadata_spans_several_origins() {
+        let metadata: ProviderMetadata = serde_json::from_str(
+            r#"{
+                "issuer": "https://accounts.google.com",
+                "authorization_endpoint": "https://accounts.google.com/o/oauth2/v2/auth",
+                "token_endpoint": "https://oauth2.googleapis.com/token",
+                "userinfo_endpoint": "https://openidconnect.googleapis.com/v1/userinfo",
+                "jwks_uri": "https://www.googleapis.com/oauth2/v3/certs",
+                "response_types_supported": ["code", "id_token"]
+            }"#,
+        )
+        .expect("valid metadata");
+        assert_eq!(
+            collect_origins("https://accounts.google.com", &metadata),
+            [
+                "https://accounts.google.com",
+                "https://oauth2.googleapis.com",
+                "https://www.googleapis.com",
+                "https://openidconnect.googleapis.com",
+            ]
+        );
+    }
+
+    #[test]
+    fn unusable_endpoints_are_skipped() {
+        let metadata = ProviderMetadata {
+            token_endpoint: Some("http://idp.example.com/token".into()),
+            jwks_uri: Some("not a url".into()),
+            userinfo_endpoint: Some("javascript:alert(1)".into()),
+            end_session_endpoint: Some("https://idp.example.com:8443/logout".into()),
+            ..ProviderMetadata::default()
+        };
+        assert_eq!(
+            collect_origins("https://idp.example.com", &metadata),
+            ["https://idp.example.com", "https://idp.example.com:8443"]
+        );
+    }
+}

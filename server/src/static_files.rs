@@ -1,0 +1,416 @@
+//! Serves the Trunk build directory: files by safe path, index.html (with its CSP hashes) for every other GET so client-side routes deep-link.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::SystemTime;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use percent_encoding::percent_decode_str;
+use sha2::{Digest, Sha256};
+use tower::ServiceExt as _;
+use tower_http::services::ServeFile;
+
+use crate::config::ConfigError;
+use crate::csp;
+use crate::error::ApiError;
+use crate::AppState;
+
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// index.html must be revalidated on every load, or a deploy would leave
+/// browsers pointing at hashed assets that no longer exist.
+pub const NO_CACHE: &str = "no-cache";
+pub const SHORT: &str = "public, max-age=300";
+
+/// index.html as last read from disk, with what is derived from its bytes
+/// kept together so a response never mixes one version's body with
+/// another's script hashes.
+pub struct IndexPage {
+    pub body: Bytes,
+    pub script_hashes: Vec<String>,
+    pub etag: HeaderValue,
+    stamp: Option<(SystemTime, u64)>,
+}
+
+impl IndexPage {
+    fn new(body: Vec<u8>, stamp: Option<(SystemTime, u64)>) -> Self {
+        let script_hashes = csp::inline_script_hashes(&body);
+        // Weak: the compression layer may gzip the body under the same tag.
+        let digest = URL_SAFE_NO_PAD.encode(Sha256::digest(&body));
+        let etag = HeaderValue::from_str(&format!("W/\"{digest}\""))
+            .unwrap_or_else(|_| HeaderValue::from_static("W/\"index\""));
+        Self {
+            body: Bytes::from(body),
+            script_hashes,
+            etag,
+            stamp,
+        }
+    }
+}
+
+pub struct Dist {
+    root: PathBuf,
+    index_path: PathBuf,
+    index: RwLock<Arc<IndexPage>>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
+    File(PathBuf),
+    /// Absent, a directory, a dotfile or outside the root: the SPA decides.
+    NotAFile,
+    /// `..`, `.`, an encoded slash or backslash, a NUL or bad UTF-8: never
+    /// produced by a browser for a real page, so refused outright.
+    Invalid,
+}
+
+impl Dist {
+    /// Reads index.html once at startup; `index()` re-reads it when Trunk
+    /// rewrites it, so a rebuild needs no restart.
+    pub fn open(dir: &Path) -> Result<Self, ConfigError> {
+        let index_path = dir.join("index.html");
+        let unreadable = |e: std::io::Error| ConfigError::DistUnreadable {
+            index: index_path.clone(),
+            reason: e.to_string(),
+        };
+        let metadata = match std::fs::metadata(&index_path) {
+            Ok(m) if m.is_file() => m,
+            Ok(_) => {
+                return Err(ConfigError::DistMissingIndex {
+                    index: index_path.clone(),
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::DistMissingIndex {
+                    index: index_path.clone(),
+                })
+            }
+            Err(e) => return Err(unreadable(e)),
+        };
+        let body = std::fs::read(&index_path).map_err(unreadable)?;
+        let root = std::fs::canonicalize(dir).map_err(unreadable)?;
+        let page = IndexPage::new(body, stamp(&metadata));
+        Ok(Self {
+            index_path: root.join("index.html"),
+            root,
+            index: RwLock::new(Arc::new(page)),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The cached page without touching the disk.
+    pub fn current_index(&self) -> Arc<IndexPage> {
+        Arc::clone(&self.index.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The current page, re-read if its mtime or size changed. While Trunk
+    /// is mid-rebuild the file may be missing: the old copy is served.
+    pub async fn index(&self) -> Arc<IndexPage> {
+        let current = self.current_index();
+        let on_disk = match tokio::fs::metadata(&self.index_path).await {
+            Ok(m) => stamp(&m),
+            Err(_) => return current,
+        };
+        if on_disk.is_none() || on_disk == current.stamp {
+            return current;
+        }
+        match tokio::fs::read(&self.index_path).await {
+            Ok(body) => {
+                let page = Arc::new(IndexPage::new(body, on_disk));
+                *self.index.write().unwrap_or_else(PoisonError::into_inner) = Arc::clone(&page);
+                page
+            }
+            Err(_) => current,
+        }
+    }
+
+    pub async fn resolve(&self, uri_path: &str) -> Resolved {
+        let relative = match relative_path(uri_path) {
+            Ok(Some(p)) => p,
+            Ok(None) => return Resolved::NotAFile,
+            Err(InvalidPath) => return Resolved::Invalid,
+        };
+        // Canonicalising catches symlinks that point out of the build dir.
+        let Ok(full) = tokio::fs::canonicalize(self.root.join(relative)).await else {
+            return Resolved::NotAFile;
+        };
+        if !full.starts_with(&self.root) {
+            return Resolved::NotAFile;
+        }
+        match tokio::fs::metadata(&full).await {
+            Ok(m) if m.is_file() => Resolved::File(full),
+            _ => Resolved::NotAFile,
+        }
+    }
+}
+
+fn stamp(metadata: &std::fs::Metadata) -> Option<(SystemTime, u64)> {
+    metadata.modified().ok().map(|t| (t, metadata.len()))
+}
+
+/// A request path that no browser sends for a real page.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InvalidPath;
+
+/// Maps a request path to a path relative to the build dir, decoding each
+/// segment on its own so `%2F` can never become a separator.
+/// `Ok(None)`: cannot name a servable file.
+pub fn relative_path(uri_path: &str) -> Result<Option<PathBuf>, InvalidPath> {
+    let Some(rest) = uri_path.strip_prefix('/') else {
+        return Err(InvalidPath);
+    };
+    let mut path = PathBuf::new();
+    let mut servable = !rest.is_empty();
+    for raw in rest.split('/') {
+        let segment = percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| InvalidPath)?;
+        if segment == "." || segment == ".." || segment.contains(['/', '\\', '\0']) {
+            return Err(InvalidPath);
+        }
+        if segment.is_empty() || segment.starts_with('.') {
+            servable = false;
+        }
+        path.push(segment.as_ref());
+    }
+    Ok(servable.then_some(path))
+}
+
+/// Trunk's `filehash` names: `<name>-<16 hex digits>[_bg].<ext>`. Those can
+/// be cached forever because any change produces a new name.
+pub fn is_hashed_asset(file_name: &str) -> bool {
+    let Some((stem, ext)) = file_name.rsplit_once('.') else {
+        return false;
+    };
+    if ext.is_empty() {
+        return false;
+    }
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    let Some((name, hash)) = stem.rsplit_once('-') else {
+        return false;
+    };
+    !name.is_empty()
+        && hash.len() == 16
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+pub fn cache_control_for(file_name: &str) -> &'static str {
+    if file_name == "index.html" {
+        NO_CACHE
+    } else if is_hashed_asset(file_name) {
+        IMMUTABLE
+    } else {
+        SHORT
+    }
+}
+
+/// Explicit, because a browser refuses a module script or streaming wasm
+/// compile under the wrong type, and nosniff forbids guessing.
+pub fn content_type_for(file_name: &str) -> &'static str {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "txt" => "text/plain; charset=utf-8",
+        "xml" => "application/xml",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The router's fallback: everything that is not an API route.
+pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return ApiError::MethodNotAllowed.into_response();
+    }
+    let path = request.uri().path();
+    if path == "/" || path == "/index.html" {
+        return index_response(&state, request.headers()).await;
+    }
+    match state.dist.resolve(path).await {
+        Resolved::File(file) => file_response(&file, request).await,
+        Resolved::NotAFile => index_response(&state, request.headers()).await,
+        Resolved::Invalid => ApiError::InvalidPath.into_response(),
+    }
+}
+
+async fn file_response(file: &Path, request: Request) -> Response {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let response = match ServeFile::new(file).oneshot(request).await {
+        Ok(r) => r.map(Body::new),
+        Err(never) => match never {},
+    };
+    let mut response = response.into_response();
+    let status = response.status();
+    let headers = response.headers_mut();
+    if status.is_success() {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type_for(&name)),
+        );
+    }
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control_for(&name)),
+        );
+    }
+    response
+}
+
+/// Sets its own CSP (rather than leaving it to the middleware) so the hashes
+/// are those of the exact bytes sent, also on a 304 whose headers the browser
+/// merges into its cached copy.
+async fn index_response(state: &AppState, request_headers: &HeaderMap) -> Response {
+    let page = state.dist.index().await;
+    let policy = state.html_policy(&page.script_hashes).await;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
+    headers.insert(header::ETAG, page.etag.clone());
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    if etag_matches(request_headers, &page.etag) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    (StatusCode::OK, headers, page.body.clone()).into_response()
+}
+
+/// If-None-Match uses weak comparison (RFC 9110 §13.1.2).
+fn etag_matches(request_headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let ours = etag
+        .as_bytes()
+        .strip_prefix(b"W/")
+        .unwrap_or(etag.as_bytes());
+    request_headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag).as_bytes() == ours)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trunk_hashed_names() {
+        for name in [
+            "sso-web-3f2a9c1b0d4e5f67.js",
+            "sso-web-3f2a9c1b0d4e5f67_bg.wasm",
+            "style-0123456789abcdef.css",
+            "a-0000000000000000.png",
+        ] {
+            assert!(is_hashed_asset(name), "{name}");
+            assert_eq!(cache_control_for(name), IMMUTABLE);
+        }
+        for name in [
+            "index.html",
+            "favicon.ico",
+            "sso-config.json",
+            "sso-web.js",
+            "-3f2a9c1b0d4e5f67.js",
+            "sso-web-3f2a9c1b0d4e5f6.js",
+            "sso-web-3f2a9c1b0d4e5f678.js",
+            "sso-web-3F2A9C1B0D4E5F67.js",
+            "sso-web-3f2a9c1b0d4e5g67.js",
+            "sso-web-3f2a9c1b0d4e5f67",
+            "sso-web-3f2a9c1b0d4e5f67.",
+        ] {
+            assert!(!is_hashed_asset(name), "{name}");
+        }
+        assert_eq!(cache_control_for("index.html"), NO_CACHE);
+        assert_eq!(cache_control_for("favicon.ico"), SHORT);
+    }
+
+    #[test]
+    fn content_types() {
+        assert_eq!(content_type_for("a_bg.wasm"), "application/wasm");
+        assert_eq!(content_type_for("a.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type_for("a.CSS"), "text/css; charset=utf-8");
+        assert_eq!(content_type_for("index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type_for("sso-config.json"), "application/json");
+        assert_eq!(content_type_for("LICENSE"), "application/octet-stream");
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative_path("/a.js"), Ok(Some(PathBuf::from("a.js"))));
+        assert_eq!(
+            relative_path("/assets/img%20x.png"),
+            Ok(Some(PathBuf::from("assets/img x.png")))
+        );
+        assert_eq!(relative_path("/"), Ok(None));
+        assert_eq!(relative_path("/me/"), Ok(None));
+        assert_eq!(relative_path("//etc/passwd"), Ok(None));
+        assert_eq!(relative_path("/.env"), Ok(None));
+        assert_eq!(relative_path("/.git/config"), Ok(None));
+        for bad in [
+            "/../Cargo.toml",
+            "/a/../../Cargo.toml",
+            "/%2e%2e/Cargo.toml",
+            "/%2E%2E/%2E%2E/Cargo.toml",
+            "/.%2e/Cargo.toml",
+            "/a/..%2f..%2fCargo.toml",
+            "/..%5cCargo.toml",
+            "/./a.js",
+            "/a%00.js",
+            "/%ff.js",
+            "a.js",
+            "*",
+        ] {
+            assert_eq!(relative_path(bad), Err(InvalidPath), "{bad}");
+        }
+    }
+
+    #[test]
+    fn if_none_match() {
+        let etag = HeaderValue::from_static("W/\"abc\"");
+        let mut headers = HeaderMap::new();
+        assert!(!etag_matches(&headers, &etag));
+        headers.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"x\", \"abc\""),
+        );
+        assert!(etag_matches(&headers, &etag));
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("W/\"abd\""));
+        assert!(!etag_matches(&headers, &etag));
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
+        assert!(etag_matches(&headers, &etag));
+    }
+}

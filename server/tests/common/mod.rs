@@ -1,0 +1,129 @@
+//! Shared fixtures: a Trunk-like dist directory in a temp dir, and helpers to drive the router in process.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::http::{Request, Response};
+use axum::Router;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use sso_server::config::Config;
+use sso_server::AppState;
+use tempfile::TempDir;
+use tower::ServiceExt as _;
+
+pub const JS: &str = "sso-web-3f2a9c1b0d4e5f67.js";
+pub const WASM: &str = "sso-web-3f2a9c1b0d4e5f67_bg.wasm";
+pub const CSS: &str = "style-0123456789abcdef.css";
+
+/// What Trunk puts inside its `<script type="module">`, byte for byte.
+pub const INLINE_SCRIPT: &str = "\nimport init, * as bindings from '/sso-web-3f2a9c1b0d4e5f67.js';\nconst wasm = await init({ module_or_path: '/sso-web-3f2a9c1b0d4e5f67_bg.wasm' });\n\nwindow.wasmBindings = bindings;\n\ndispatchEvent(new CustomEvent(\"TrunkApplicationStarted\", {detail: {wasm}}));\n";
+
+/// Sits next to the dist dir: reaching it through the server is an escape.
+pub const SECRET: &str = "TOP-SECRET-OUTSIDE-DIST";
+
+pub fn index_html(script: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head>\n<meta charset=\"utf-8\">\n<title>SSO</title>\n\
+         <link rel=\"stylesheet\" href=\"/{CSS}\" integrity=\"sha384-abc\"/>\n\
+         <link rel=\"modulepreload\" href=\"/{JS}\" crossorigin=\"anonymous\" integrity=\"sha384-def\">\n\
+         <link rel=\"preload\" href=\"/{WASM}\" crossorigin=\"anonymous\" integrity=\"sha384-ghi\" as=\"fetch\" type=\"application/wasm\">\n\
+         <script type=\"module\">{script}</script>\n</head>\n<body></body></html>\n"
+    )
+}
+
+/// The expected CSP source, computed here independently of the server's scanner.
+pub fn expected_hash(script: &str) -> String {
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()))
+    )
+}
+
+pub struct TestDist {
+    pub tmp: TempDir,
+    pub dist: PathBuf,
+}
+
+pub fn make_dist() -> TestDist {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(dist.join("assets")).expect("mkdir");
+    let write = |name: &str, contents: &[u8]| {
+        std::fs::write(dist.join(name), contents).expect("write fixture");
+    };
+    write("index.html", index_html(INLINE_SCRIPT).as_bytes());
+    write(JS, b"export default function init() {}\n");
+    write(WASM, b"\0asm\x01\0\0\0");
+    write(CSS, b"body { margin: 0; }\n");
+    write("favicon.ico", b"ico");
+    write(
+        "assets/logo.svg",
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
+    write(".env", SECRET.as_bytes());
+    std::fs::write(tmp.path().join("Cargo.toml"), SECRET).expect("write secret");
+    std::fs::write(tmp.path().join("secret.txt"), SECRET).expect("write secret");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(tmp.path().join("secret.txt"), dist.join("link.txt"))
+        .expect("symlink");
+    TestDist { tmp, dist }
+}
+
+pub fn config(dist: &Path, vars: &[(&str, &str)]) -> Config {
+    let dist = dist.to_string_lossy().into_owned();
+    Config::from_lookup(|name| {
+        if name == "SSO_DIST" {
+            return Some(dist.clone());
+        }
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .expect("valid test config")
+}
+
+pub fn state(dist: &Path, vars: &[(&str, &str)]) -> Arc<AppState> {
+    Arc::new(AppState::new(&config(dist, vars)).expect("state"))
+}
+
+pub fn app(dist: &Path, vars: &[(&str, &str)]) -> Router {
+    sso_server::app(state(dist, vars))
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> Response<Body> {
+    app.clone().oneshot(request).await.expect("infallible")
+}
+
+pub async fn get(app: &Router, uri: &str) -> Response<Body> {
+    send(app, Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+pub async fn body(response: Response<Body>) -> Bytes {
+    axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body")
+}
+
+pub async fn json(response: Response<Body>) -> serde_json::Value {
+    serde_json::from_slice(&body(response).await).expect("JSON body")
+}
+
+pub fn header<B>(response: &Response<B>, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().expect("ASCII header").to_owned())
+        .unwrap_or_default()
+}
+
+/// One directive of a CSP, e.g. `directive(csp, "connect-src")` →
+/// `"connect-src 'self' https://idp"`.
+pub fn directive<'a>(csp: &'a str, name: &str) -> &'a str {
+    csp.split(';')
+        .map(str::trim)
+        .find(|d| d.split(' ').next() == Some(name))
+        .unwrap_or("")
+}

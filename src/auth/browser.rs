@@ -1,0 +1,81 @@
+//! The few browser facilities the flow needs: randomness, clock, location, history.
+
+use crate::oidc::OidcError;
+use wasm_bindgen::JsValue;
+
+fn browser_error(what: &str, err: JsValue) -> OidcError {
+    OidcError::Browser {
+        detail: format!("{what}: {}", js_text(&err)),
+    }
+}
+
+/// Best-effort text of a JS exception, for error details.
+pub fn js_text(value: &JsValue) -> String {
+    value
+        .as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(value, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+        })
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+pub fn window() -> Result<web_sys::Window, OidcError> {
+    web_sys::window().ok_or_else(|| OidcError::Browser {
+        detail: "There is no window object.".into(),
+    })
+}
+
+/// 32 bytes from `crypto.getRandomValues`, the browser's CSPRNG.
+pub fn random_bytes() -> Result<[u8; 32], OidcError> {
+    let crypto = window()?
+        .crypto()
+        .map_err(|e| browser_error("window.crypto is unavailable", e))?;
+    let mut bytes = [0u8; 32];
+    crypto
+        .get_random_values_with_u8_array(&mut bytes)
+        .map_err(|e| browser_error("crypto.getRandomValues failed", e))?;
+    Ok(bytes)
+}
+
+/// Unix seconds from the browser clock.
+pub fn now_secs() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
+pub fn origin() -> Result<String, OidcError> {
+    window()?
+        .location()
+        .origin()
+        .map_err(|e| browser_error("location.origin is unavailable", e))
+}
+
+/// The current query string, including the leading `?` (empty when there is none).
+pub fn current_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// Leaves the app for `url` (the IdP). A full navigation, not a router change.
+pub fn navigate_away(url: &str) -> Result<(), OidcError> {
+    window()?
+        .location()
+        .assign(url)
+        .map_err(|e| browser_error("navigation failed", e))
+}
+
+/// Rewrites the current history entry, so a code or state never stays in the
+/// address bar, the history list, or a bookmark.
+pub fn replace_url(path: &str) {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(path));
+    }
+}
+
+/// Local time in the user's locale, e.g. "28/11/2026, 13:05:09".
+pub fn local_time(unix_secs: u64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(unix_secs as f64 * 1000.0));
+    String::from(date.to_locale_string("default", &JsValue::UNDEFINED))
+}

@@ -1,0 +1,83 @@
+//! The auth context every page reads: the state signal and the runtime config.
+
+use super::browser;
+use super::flow;
+use super::session::{self, AuthState, Notice, Session};
+use super::storage::{SessionStore, NOTICE_KEY};
+use crate::config::RuntimeConfig;
+use crate::oidc::OidcError;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::time::Duration;
+
+/// How often the expiry is checked; a timer would miss a laptop waking from sleep.
+const EXPIRY_CHECK: Duration = Duration::from_secs(5);
+
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub state: RwSignal<AuthState>,
+    pub config: LocalResource<Result<RuntimeConfig, OidcError>>,
+    /// An error from starting a sign-in (discovery unreachable, say), for the page to show.
+    pub sign_in_error: RwSignal<Option<OidcError>>,
+}
+
+pub fn provide_auth_context() -> AuthContext {
+    let initial = match SessionStore::open() {
+        Ok(store) => session::restore(&store, browser::now_secs()),
+        Err(_) => AuthState::SignedOut { notice: None },
+    };
+    let ctx = AuthContext {
+        state: RwSignal::new(initial),
+        config: LocalResource::new(flow::load_config),
+        sign_in_error: RwSignal::new(None),
+    };
+    set_interval(
+        move || {
+            let expired = ctx.state.with_untracked(|s| {
+                s.session()
+                    .is_some_and(|s| browser::now_secs() >= s.expires_at)
+            });
+            if expired {
+                ctx.end_session(Some(Notice::SessionExpired));
+            }
+        },
+        EXPIRY_CHECK,
+    );
+    provide_context(ctx);
+    ctx
+}
+
+pub fn use_auth() -> AuthContext {
+    expect_context::<AuthContext>()
+}
+
+impl AuthContext {
+    /// Starts a sign-in that returns to `return_to`; errors land in `sign_in_error`.
+    pub fn sign_in(self, return_to: String) {
+        self.sign_in_error.set(None);
+        spawn_local(async move {
+            let result = match self.config.await {
+                Ok(config) => flow::begin_login(&config, &return_to).await,
+                Err(err) => Err(err),
+            };
+            if let Err(err) = result {
+                self.sign_in_error.set(Some(err));
+            }
+        });
+    }
+
+    pub fn signed_in(self, session: Session) {
+        self.state.set(AuthState::SignedIn(Box::new(session)));
+    }
+
+    /// Local sign-out: the session and any half-finished sign-ins are forgotten.
+    pub fn end_session(self, notice: Option<Notice>) {
+        if let Ok(store) = SessionStore::open() {
+            store.clear_all();
+            if let Some(notice) = notice {
+                let _ = store.set_json(NOTICE_KEY, &notice);
+            }
+        }
+        self.state.set(AuthState::SignedOut { notice });
+    }
+}

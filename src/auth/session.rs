@@ -1,0 +1,73 @@
+//! The signed-in session and the app's auth state (Indeterminate / SignedOut / SignedIn).
+
+use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY};
+use crate::oidc::jwt::JoseHeader;
+use crate::oidc::Identity;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// What survives a reload: the ID token and what validating it established.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub id_token: String,
+    pub header: JoseHeader,
+    pub claims: Map<String, Value>,
+    pub identity: Identity,
+    pub issued_at: u64,
+    pub expires_at: u64,
+}
+
+/// A message for the signed-out screen, so the user knows why they are there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    SessionExpired,
+    SignedOut,
+}
+
+impl Notice {
+    pub fn text(self) -> &'static str {
+        match self {
+            Notice::SessionExpired => "Your session expired. Sign in again to continue.",
+            Notice::SignedOut => "You are signed out.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthState {
+    /// Not known yet (only before the first read of storage).
+    Indeterminate,
+    SignedOut {
+        notice: Option<Notice>,
+    },
+    SignedIn(Box<Session>),
+}
+
+impl AuthState {
+    pub fn session(&self) -> Option<&Session> {
+        match self {
+            AuthState::SignedIn(session) => Some(session),
+            _ => None,
+        }
+    }
+}
+
+/// The state as storage has it at `now`; an expired session is removed and reported.
+pub fn restore(store: &SessionStore, now: u64) -> AuthState {
+    let notice = store.get_json::<Notice>(NOTICE_KEY);
+    store.remove(NOTICE_KEY);
+    match store.get_json::<Session>(SESSION_KEY) {
+        Some(session) if now < session.expires_at => AuthState::SignedIn(Box::new(session)),
+        Some(_) => {
+            store.remove(SESSION_KEY);
+            AuthState::SignedOut {
+                notice: Some(Notice::SessionExpired),
+            }
+        }
+        None => AuthState::SignedOut { notice },
+    }
+}
+
+pub fn save(store: &SessionStore, session: &Session) -> Result<(), crate::oidc::OidcError> {
+    store.set_json(SESSION_KEY, session)
+}

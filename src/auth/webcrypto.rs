@@ -1,0 +1,104 @@
+//! [`SignatureVerifier`] on WebCrypto's SubtleCrypto: RS*, PS*, ES256/384 and Ed25519.
+//!
+//! The JWK handed to `importKey` is rebuilt from the public parameters only, so a
+//! provider's `alg`/`use`/`key_ops` members cannot make the import fail or widen its use.
+
+use super::browser::{js_text, window};
+use crate::oidc::SignatureVerifier;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
+use jsonwebtoken::Algorithm;
+use serde_json::json;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+pub struct WebCryptoVerifier;
+
+/// `(importKey algorithm, verify algorithm)` for a JWS `alg` (RFC 7518 section 3).
+fn algorithms(alg: Algorithm) -> Result<(serde_json::Value, serde_json::Value), String> {
+    let rsa = |hash: &str| json!({"name": "RSASSA-PKCS1-v1_5", "hash": hash});
+    let pss = |hash: &str| json!({"name": "RSA-PSS", "hash": hash});
+    let ec = |curve: &str| json!({"name": "ECDSA", "namedCurve": curve});
+    Ok(match alg {
+        Algorithm::RS256 => (rsa("SHA-256"), json!({"name": "RSASSA-PKCS1-v1_5"})),
+        Algorithm::RS384 => (rsa("SHA-384"), json!({"name": "RSASSA-PKCS1-v1_5"})),
+        Algorithm::RS512 => (rsa("SHA-512"), json!({"name": "RSASSA-PKCS1-v1_5"})),
+        // JWA 3.5: the salt is as long as the hash.
+        Algorithm::PS256 => (pss("SHA-256"), json!({"name": "RSA-PSS", "saltLength": 32})),
+        Algorithm::PS384 => (pss("SHA-384"), json!({"name": "RSA-PSS", "saltLength": 48})),
+        Algorithm::PS512 => (pss("SHA-512"), json!({"name": "RSA-PSS", "saltLength": 64})),
+        Algorithm::ES256 => (ec("P-256"), json!({"name": "ECDSA", "hash": "SHA-256"})),
+        Algorithm::ES384 => (ec("P-384"), json!({"name": "ECDSA", "hash": "SHA-384"})),
+        Algorithm::EdDSA => (json!({"name": "Ed25519"}), json!({"name": "Ed25519"})),
+        other => return Err(format!("{other:?} is not verified by this client")),
+    })
+}
+
+fn public_jwk(key: &Jwk) -> Result<serde_json::Value, String> {
+    let curve = |c: &EllipticCurve| match c {
+        EllipticCurve::P256 => Ok("P-256"),
+        EllipticCurve::P384 => Ok("P-384"),
+        EllipticCurve::Ed25519 => Ok("Ed25519"),
+        other => Err(format!("curve {other:?} is not supported")),
+    };
+    match &key.algorithm {
+        AlgorithmParameters::RSA(rsa) => Ok(json!({"kty": "RSA", "n": rsa.n, "e": rsa.e})),
+        AlgorithmParameters::EllipticCurve(ec) => {
+            Ok(json!({"kty": "EC", "crv": curve(&ec.curve)?, "x": ec.x, "y": ec.y}))
+        }
+        AlgorithmParameters::OctetKeyPair(okp) => {
+            Ok(json!({"kty": "OKP", "crv": curve(&okp.curve)?, "x": okp.x}))
+        }
+        _ => Err("the key is not a public signature key".into()),
+    }
+}
+
+fn to_js(value: &serde_json::Value) -> Result<js_sys::Object, String> {
+    js_sys::JSON::parse(&value.to_string())
+        .map_err(|e| js_text(&e))?
+        .dyn_into::<js_sys::Object>()
+        .map_err(|_| "not an object".to_string())
+}
+
+impl SignatureVerifier for WebCryptoVerifier {
+    async fn verify(
+        &self,
+        alg: Algorithm,
+        key: &Jwk,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, String> {
+        let (import_alg, verify_alg) = algorithms(alg)?;
+        let subtle = window()
+            .map_err(|e| e.detail())?
+            .crypto()
+            .map_err(|e| js_text(&e))?
+            .subtle();
+        let usages = js_sys::Array::of1(&"verify".into());
+        let import = subtle
+            .import_key_with_object(
+                "jwk",
+                &to_js(&public_jwk(key)?)?,
+                &to_js(&import_alg)?,
+                false,
+                &usages,
+            )
+            .map_err(|e| format!("importKey: {}", js_text(&e)))?;
+        let crypto_key: web_sys::CryptoKey = JsFuture::from(import)
+            .await
+            .map_err(|e| format!("importKey: {}", js_text(&e)))?
+            .dyn_into()
+            .map_err(|_| "importKey returned no CryptoKey".to_string())?;
+        let verified = subtle
+            .verify_with_object_and_u8_array_and_u8_array(
+                &to_js(&verify_alg)?,
+                &crypto_key,
+                signature,
+                signing_input,
+            )
+            .map_err(|e| format!("verify: {}", js_text(&e)))?;
+        let result = JsFuture::from(verified)
+            .await
+            .map_err(|e| format!("verify: {}", js_text(&e)))?;
+        Ok(result.as_bool() == Some(true))
+    }
+}

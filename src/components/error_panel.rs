@@ -1,0 +1,28 @@
+//! The one place failures are shown: what happened, why, the fix, and a way out.
+
+use crate::auth::use_auth;
+use crate::oidc::OidcError;
+use leptos::prelude::*;
+
+#[component]
+pub fn ErrorPanel(error: OidcError) -> impl IntoView {
+    let auth = use_auth();
+    let code = error.code();
+    view! {
+        <section class="error-panel" role="alert" data-testid="auth-error" data-error-code=code>
+            <h2 class="error-panel__title">{error.title()}</h2>
+            <p class="error-panel__detail" data-testid="auth-error-detail">{error.detail()}</p>
+            <p class="error-panel__hint">{error.hint()}</p>
+            <p class="error-panel__code">"Error code: " <code>{code}</code></p>
+            <button
+                class="button button--primary"
+                data-testid="try-again"
+                on:click=move |_| auth.sign_in("/me".into())
+            >
+                "Try again"
+            </button>
+            " "
+            <a class="button" href="/">"Home"</a>
+        </section>
+    }
+}

@@ -1,0 +1,35 @@
+//! Groups as chips, with a notice when the provider withheld them (Entra overage).
+
+use crate::oidc::{GroupsSource, Identity};
+use leptos::prelude::*;
+
+#[component]
+pub fn GroupChips(identity: Identity) -> impl IntoView {
+    let notice = match &identity.groups_source {
+        GroupsSource::Overage => Some(view! {
+            <p class="identity-card__notice" data-testid="groups-overage" role="status">
+                "You belong to more groups than the provider puts in a token (Entra ID group overage). \
+                 Ask an administrator to assign groups to the application, or emit group names via a \
+                 groups filter, so they fit in the token."
+            </p>
+        }.into_any()),
+        GroupsSource::Absent { name } => Some(view! {
+            <p class="identity-card__notice" data-testid="groups-absent">
+                "The ID token has no \"" {name.clone()} "\" claim. If you expected groups, the provider \
+                 must be configured to include it."
+            </p>
+        }.into_any()),
+        GroupsSource::Claim { .. } if identity.groups.is_empty() => {
+            Some(view! { <p class="identity-card__muted">"No groups."</p> }.into_any())
+        }
+        GroupsSource::Claim { .. } => None,
+    };
+    view! {
+        <ul class="identity-card__groups" aria-label="Groups">
+            {identity.groups.into_iter().map(|g| view! {
+                <li class="chip" data-testid="identity-group">{g}</li>
+            }).collect_view()}
+        </ul>
+        {notice}
+    }
+}

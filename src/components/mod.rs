@@ -1,0 +1,11 @@
+//! Reusable view pieces.
+
+mod error_panel;
+mod group_chips;
+mod nav_bar;
+mod sign_in_button;
+
+pub use error_panel::ErrorPanel;
+pub use group_chips::GroupChips;
+pub use nav_bar::NavBar;
+pub use sign_in_button::SignInButton;

@@ -1,0 +1,28 @@
+//! The top bar: where am I, who am I, and the way out.
+
+use crate::auth::use_auth;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn NavBar() -> impl IntoView {
+    let auth = use_auth();
+    let name = move || {
+        auth.state
+            .with(|s| s.session().map(|s| s.identity.display_name().to_string()))
+    };
+    view! {
+        <header class="nav-bar">
+            <A href="/" attr:class="nav-bar__brand">"sso-web"</A>
+            <nav class="nav-bar__links" aria-label="Main">
+                <A href="/me">"My identity"</A>
+            </nav>
+            <div class="nav-bar__user">
+                {move || name().map(|n| view! {
+                    <span class="nav-bar__name">{n}</span>
+                    <a class="button button--small" href="/logout" data-testid="sign-out">"Sign out"</a>
+                })}
+            </div>
+        </header>
+    }
+}

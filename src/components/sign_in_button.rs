@@ -1,0 +1,36 @@
+//! "Sign in with SSO", naming the provider so users know where they are going.
+
+use crate::auth::use_auth;
+use leptos::prelude::*;
+
+#[component]
+pub fn SignInButton(#[prop(into)] return_to: String) -> impl IntoView {
+    let auth = use_auth();
+    let host = move || {
+        auth.config
+            .get()
+            .and_then(|c| c.ok())
+            .map(|c| c.provider_host())
+    };
+    let (busy, set_busy) = signal(false);
+    // A failed start (discovery down) must re-enable the button.
+    Effect::new(move || {
+        if auth.sign_in_error.get().is_some() {
+            set_busy.set(false);
+        }
+    });
+    view! {
+        <button
+            class="button button--primary button--large"
+            data-testid="sign-in"
+            disabled=move || busy.get()
+            on:click=move |_| {
+                set_busy.set(true);
+                auth.sign_in(return_to.clone());
+            }
+        >
+            {move || if busy.get() { "Redirecting…" } else { "Sign in with SSO" }}
+            {move || host().map(|h| view! { <span class="sign-in__provider">"via " {h}</span> })}
+        </button>
+    }
+}

@@ -1,0 +1,18 @@
+//! sso-web: OpenID Connect sign-in in the browser. `oidc` is the pure protocol core;
+//! `auth`, `components` and `pages` are the browser layer above it.
+
+pub mod config;
+pub mod format;
+pub mod oidc;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod auth;
+#[cfg(target_arch = "wasm32")]
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+pub mod pages;
+
+#[cfg(target_arch = "wasm32")]
+pub use app::App;

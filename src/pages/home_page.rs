@@ -1,0 +1,52 @@
+//! `/`: sign in, or a short summary when signed in.
+
+use crate::auth::{use_auth, AuthState};
+use crate::components::{ErrorPanel, SignInButton};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <main class="page home-page">
+            {move || match auth.state.get() {
+                AuthState::SignedIn(session) => {
+                    let identity = session.identity;
+                    view! {
+                        <section class="card" data-testid="identity-summary">
+                            <h1>"Welcome, " {identity.display_name().to_string()}</h1>
+                            <p>{identity.email.clone().unwrap_or_default()}</p>
+                            <p>{format!("{} group(s)", identity.groups.len())}</p>
+                            <A href="/me" attr:class="button button--primary">"View my identity"</A>
+                        </section>
+                    }.into_any()
+                }
+                AuthState::SignedOut { notice } => view! { <SignedOutHome notice=notice.map(|n| n.text())/> }.into_any(),
+                AuthState::Indeterminate => view! { <p>"Loading…"</p> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// The sign-in card, shared by `/` and pages that need a signed-in user.
+#[component]
+pub fn SignedOutHome(
+    notice: Option<&'static str>,
+    #[prop(default = "/me")] return_to: &'static str,
+) -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <section class="card sign-in">
+            <h1>"Sign in"</h1>
+            {notice.map(|text| view! { <p class="notice" role="status" data-testid="notice">{text}</p> })}
+            <p>"Use your organisation's single sign-on account."</p>
+            {move || match auth.config.get() {
+                None => view! { <p class="muted">"Loading configuration…"</p> }.into_any(),
+                Some(Err(err)) => view! { <ErrorPanel error=err/> }.into_any(),
+                Some(Ok(_)) => view! { <SignInButton return_to=return_to/> }.into_any(),
+            }}
+            {move || auth.sign_in_error.get().map(|err| view! { <ErrorPanel error=err/> })}
+        </section>
+    }
+}

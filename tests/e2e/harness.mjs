@@ -1,0 +1,341 @@
+//! E2E harness: starts the dev IdP, the sso-server and Chromium; logs to tests/e2e/artifacts/.
+//
+// Nothing here sleeps for a fixed time: it waits for the IdP's `idp ready` line, for the
+// server's GET /healthz, and (in tests) for what the user would see.
+
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS = join(REPO_ROOT, 'tests', 'e2e', 'artifacts');
+export const IDP_SCRIPT = join(REPO_ROOT, 'tests', 'idp', 'server.mjs');
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+  '--disable-dev-shm-usage',
+];
+
+/** Generous: a debug wasm build can take a while to load and compile on first visit. */
+export const UI_TIMEOUT_MS = 30_000;
+export const NAV_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+const children = new Set();
+// Last resort if a test process dies without running its `after` hooks.
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    for (const child of children) child.kill('SIGKILL');
+    process.kill(process.pid, signal);
+  });
+}
+
+export function artifactPath(name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}
+
+export function slug(text) {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
+}
+
+function portInUse(host, port) {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => { socket.destroy(); done(true); });
+    socket.once('error', () => done(false));
+  });
+}
+
+async function assertPortFree(host, port, what) {
+  if (await portInUse(host, port)) {
+    throw new Error(`${what}: ${host}:${port} is already in use (a leftover process from an earlier run?). `
+      + `Find it with: ss -ltnp 'sport = :${port}'`);
+  }
+}
+
+/** A child process whose stdout and stderr go to a log file under artifacts/. */
+class Child {
+  constructor(name, command, args, { env, logFile }) {
+    this.name = name;
+    this.logFile = logFile;
+    this.log = createWriteStream(logFile, { flags: 'w' });
+    this.tail = '';
+    this.proc = spawn(command, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(this.proc);
+    this.exited = new Promise((done) => {
+      this.proc.once('exit', (code, signal) => {
+        children.delete(this.proc);
+        done({ code, signal });
+      });
+    });
+    this.spawnError = new Promise((_, fail) => {
+      this.proc.once('error', (err) => fail(new Error(`${name}: cannot start ${command}: ${err.message}`)));
+    });
+    this.spawnError.catch(() => {});
+    const keep = (chunk) => {
+      this.log.write(chunk);
+      this.tail = (this.tail + chunk.toString('utf8')).slice(-4000);
+    };
+    this.proc.stdout.on('data', keep);
+    this.proc.stderr.on('data', keep);
+  }
+
+  /** Rejects once the process exits, with the end of its log: used to fail fast while waiting. */
+  diedEarly() {
+    const died = this.exited.then(({ code, signal }) => {
+      throw new Error(`${this.name} exited early (code ${code}, signal ${signal}); log ${this.logFile}:\n${this.tail}`);
+    });
+    died.catch(() => {}); // only meaningful inside a race; a later exit (our own stop) is no error
+    return died;
+  }
+
+  async stop() {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.proc.kill('SIGTERM');
+      let timer;
+      const timedOut = new Promise((done) => { timer = setTimeout(() => done('timeout'), STOP_TIMEOUT_MS); });
+      if (await Promise.race([this.exited, timedOut]) === 'timeout') {
+        this.proc.kill('SIGKILL');
+        await this.exited;
+      }
+      clearTimeout(timer);
+    }
+    await new Promise((done) => this.log.end(done));
+  }
+}
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(message)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Starts `node tests/idp/server.mjs` and resolves once it printed `idp ready <issuer>`.
+ * @returns {Promise<{ issuer: string, stop: () => Promise<void> }>}
+ */
+export async function startIdp({ port, redirectOrigins, logName = 'idp' }) {
+  const host = '127.0.0.1';
+  await assertPortFree(host, port, 'dev IdP');
+  const issuer = `http://${host}:${port}`;
+  const child = new Child('dev IdP', process.execPath, [IDP_SCRIPT], {
+    env: { IDP_PORT: String(port), IDP_REDIRECT_ORIGINS: redirectOrigins.join(',') },
+    logFile: artifactPath(`${logName}.log`),
+  });
+  const ready = new Promise((done) => {
+    let buffered = '';
+    child.proc.stdout.on('data', (chunk) => {
+      buffered += chunk.toString('utf8');
+      if (buffered.split('\n').includes(`idp ready ${issuer}`)) done();
+    });
+  });
+  try {
+    await withTimeout(Promise.race([ready, child.diedEarly(), child.spawnError]), START_TIMEOUT_MS,
+      `dev IdP did not print "idp ready ${issuer}" within ${START_TIMEOUT_MS} ms; see ${child.logFile}`);
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  return { issuer, logFile: child.logFile, stop: () => child.stop() };
+}
+
+export function serverBinary() {
+  const bin = process.env.SSO_SERVER_BIN ?? 'target/debug/sso-server';
+  return isAbsolute(bin) ? bin : join(REPO_ROOT, bin);
+}
+
+/** Fails with instructions when the SPA build or the server binary is missing. */
+export function assertBuilt() {
+  const dist = join(REPO_ROOT, 'dist');
+  const problems = [];
+  if (!existsSync(join(dist, 'index.html'))) {
+    problems.push(`${dist}/index.html is missing: build the SPA with \`trunk build\` at the repo root.`);
+  }
+  const bin = serverBinary();
+  if (!existsSync(bin)) {
+    problems.push(`${bin} is missing: build it with \`cargo build -p sso-server\` at the repo root `
+      + '(or point SSO_SERVER_BIN at a built sso-server).');
+  }
+  if (!existsSync(CHROMIUM)) {
+    problems.push(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+  }
+  if (problems.length) throw new Error(`e2e prerequisites missing:\n  - ${problems.join('\n  - ')}`);
+  return { dist, bin };
+}
+
+async function waitForHealthz(url, child) {
+  let stop = false;
+  const poll = (async () => {
+    let delay = 50;
+    let lastError = 'no answer yet';
+    while (!stop) {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+        if (res.ok) return;
+        lastError = `HTTP ${res.status}`;
+      } catch (err) {
+        lastError = err.cause?.code ?? err.message;
+      }
+      // Poll interval between health checks, not a wait for an outcome.
+      await new Promise((done) => { setTimeout(done, delay); });
+      delay = Math.min(delay * 2, 500);
+    }
+    throw new Error(lastError);
+  })();
+  poll.catch(() => {});
+  try {
+    await withTimeout(Promise.race([poll, child.diedEarly(), child.spawnError]), START_TIMEOUT_MS,
+      `sso-server did not answer GET ${url} with 2xx within ${START_TIMEOUT_MS} ms; see ${child.logFile}`);
+  } finally {
+    stop = true;
+  }
+}
+
+/**
+ * Starts the built sso-server serving dist/ against the given issuer, and waits for /healthz.
+ */
+export async function startServer({ listen, issuer, clientId = 'sso-web', logName = 'server' }) {
+  const { dist, bin } = assertBuilt();
+  const [host, port] = [listen.slice(0, listen.lastIndexOf(':')), Number(listen.slice(listen.lastIndexOf(':') + 1))];
+  await assertPortFree(host, port, 'sso-server');
+  const origin = `http://${listen}`;
+  const child = new Child('sso-server', bin, [], {
+    env: {
+      SSO_LISTEN: listen,
+      SSO_DIST: dist,
+      OIDC_ISSUER: issuer,
+      OIDC_CLIENT_ID: clientId,
+      RUST_LOG: process.env.RUST_LOG ?? 'info',
+    },
+    logFile: artifactPath(`${logName}.log`),
+  });
+  try {
+    await waitForHealthz(`${origin}/healthz`, child);
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  return { origin, logFile: child.logFile, stop: () => child.stop() };
+}
+
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A fresh browser context (own cookies, own sessionStorage) with its page, a log of the page's
+ * console, and every request the page made, in order.
+ */
+export async function newBrowserSession(browser, { logName }) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(NAV_TIMEOUT_MS);
+  const page = await context.newPage();
+  const log = createWriteStream(artifactPath(`${logName}.browser.log`), { flags: 'w' });
+  const requests = [];
+  const pageErrors = [];
+  page.on('console', (msg) => log.write(`[console.${msg.type()}] ${msg.text()}\n`));
+  page.on('pageerror', (err) => {
+    pageErrors.push(err);
+    log.write(`[pageerror] ${err.stack ?? err}\n`);
+  });
+  page.on('request', (req) => {
+    requests.push({ url: req.url(), method: req.method(), navigation: req.isNavigationRequest() });
+    if (req.isNavigationRequest()) log.write(`[navigate] ${req.method()} ${req.url()}\n`);
+  });
+  page.on('requestfailed', (req) => log.write(`[requestfailed] ${req.url()} ${req.failure()?.errorText}\n`));
+  return {
+    context,
+    page,
+    requests,
+    /** Uncaught exceptions in the page (a wasm panic shows up here). */
+    pageErrors,
+    async close() {
+      await context.close();
+      await new Promise((done) => log.end(done));
+    },
+  };
+}
+
+export const E2E = Object.freeze({
+  idpPort: 9410,
+  appListen: '127.0.0.1:8190',
+  get appOrigin() { return `http://${this.appListen}`; },
+});
+
+/**
+ * The whole stack for one test file: IdP, server, Chromium. Stops all of it on failure too.
+ * @param {string} suite used to name the log files
+ */
+export async function startStack(suite) {
+  const stack = { stops: [] };
+  const close = async () => {
+    const errors = [];
+    for (const stop of stack.stops.reverse()) {
+      try { await stop(); } catch (err) { errors.push(err); }
+    }
+    stack.stops = [];
+    if (errors.length) throw errors[0];
+  };
+  try {
+    assertBuilt();
+    const idp = await startIdp({ port: E2E.idpPort, redirectOrigins: [E2E.appOrigin], logName: `${suite}.idp` });
+    stack.stops.push(idp.stop);
+    const server = await startServer({ listen: E2E.appListen, issuer: idp.issuer, logName: `${suite}.server` });
+    stack.stops.push(server.stop);
+    const discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
+    const browser = await launchBrowser();
+    stack.stops.push(() => browser.close());
+
+    return {
+      issuer: idp.issuer,
+      appOrigin: server.origin,
+      discovery,
+      browser,
+      close,
+      /**
+       * Runs `fn` with a fresh browser session; on failure saves a screenshot named after the
+       * test to artifacts/, then rethrows. Always closes the session.
+       */
+      async withSession(t, fn) {
+        const name = `${suite}.${slug(t.name)}`;
+        const session = await newBrowserSession(browser, { logName: name });
+        try {
+          await fn(session);
+        } catch (err) {
+          await session.page.screenshot({ path: artifactPath(`${name}.failure.png`), fullPage: true })
+            .catch(() => {});
+          throw err;
+        } finally {
+          await session.close();
+        }
+      },
+    };
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
+}
+
+/** The top-level navigations among recorded requests whose URL starts with `prefix`. */
+export function navigationsTo(requests, prefix) {
+  return requests.filter((r) => r.navigation && r.url.startsWith(prefix)).map((r) => new URL(r.url));
+}
