@@ -1,0 +1,167 @@
+//! Browser unit tests (wasm-bindgen-test in headless Chromium): only what needs a
+//! browser: sessionStorage, crypto.getRandomValues, and WebCrypto signature checks
+//! of tokens signed on the host with fixed test keys (tests/fixtures).
+#![cfg(target_arch = "wasm32")]
+
+use serde_json::Value;
+use sso_web::auth::browser;
+use sso_web::auth::storage::{SessionStore, PENDING_PREFIX, SESSION_KEY};
+use sso_web::auth::webcrypto::WebCryptoVerifier;
+use sso_web::oidc::id_token::{validate, IdTokenExpectations};
+use sso_web::oidc::{Jwks, PendingLogin};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn fixture() -> Value {
+    serde_json::from_str(include_str!("fixtures/webcrypto_tokens.json")).expect("fixture")
+}
+
+fn expectations(fixture: &Value) -> IdTokenExpectations {
+    IdTokenExpectations {
+        issuer: "https://idp.example.com".into(),
+        client_id: "sso-web".into(),
+        nonce: fixture["nonce"].as_str().expect("nonce").into(),
+        trusted_audiences: vec![],
+        provider_algs: None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_verifies_every_supported_algorithm() {
+    let fixture = fixture();
+    let jwks = Jwks::parse(&fixture["jwks"].to_string()).expect("jwks");
+    let expect = expectations(&fixture);
+    let now = fixture["now"].as_u64().expect("now");
+    let tokens = fixture["tokens"].as_object().expect("tokens");
+    assert_eq!(tokens.len(), 5, "RS256, PS256, ES256, ES384, EdDSA");
+    for (alg, token) in tokens {
+        let result = validate(
+            token.as_str().expect("token"),
+            &jwks,
+            &expect,
+            now,
+            &WebCryptoVerifier,
+        )
+        .await;
+        let valid = result.unwrap_or_else(|e| panic!("{alg}: {e:?}"));
+        assert_eq!(valid.header.alg, *alg);
+        assert_eq!(valid.claims.sub, "248289761001");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_rejects_a_foreign_signature() {
+    let fixture = fixture();
+    let jwks = Jwks::parse(&fixture["jwks"].to_string()).expect("jwks");
+    let now = fixture["now"].as_u64().expect("now");
+    let tampered = fixture["tampered"].as_str().expect("tampered");
+    let err = validate(
+        tampered,
+        &jwks,
+        &expectations(&fixture),
+        now,
+        &WebCryptoVerifier,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "bad_signature");
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_rejects_a_truncated_ecdsa_signature() {
+    let fixture = fixture();
+    let jwks = Jwks::parse(&fixture["jwks"].to_string()).expect("jwks");
+    let now = fixture["now"].as_u64().expect("now");
+    let token = fixture["tokens"]["ES256"].as_str().expect("ES256");
+    // WebCrypto wants exactly 64 bytes (r || s) for P-256; 62 must fail, not throw.
+    let (input, signature) = token.rsplit_once('.').expect("three parts");
+    let mut bytes = sso_web::oidc::b64::decode(signature).expect("base64url");
+    bytes.truncate(62);
+    let truncated = format!("{input}.{}", sso_web::oidc::b64::encode(&bytes));
+    let err = validate(
+        &truncated,
+        &jwks,
+        &expectations(&fixture),
+        now,
+        &WebCryptoVerifier,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "bad_signature");
+}
+
+#[wasm_bindgen_test]
+fn random_bytes_differ_between_calls() {
+    let a = browser::random_bytes().expect("random");
+    let b = browser::random_bytes().expect("random");
+    assert_ne!(a, b);
+    assert_ne!(a, [0u8; 32]);
+}
+
+fn pending(state: &str, created_at: u64) -> PendingLogin {
+    PendingLogin {
+        state: state.into(),
+        nonce: "n".into(),
+        code_verifier: "v".into(),
+        return_to: "/me".into(),
+        created_at,
+        issuer: "https://idp.example.com".into(),
+        client_id: "sso-web".into(),
+        redirect_uri: "http://127.0.0.1/oidc/callback".into(),
+    }
+}
+
+#[wasm_bindgen_test]
+fn pending_logins_are_single_use_and_keyed_by_state() {
+    let store = SessionStore::open().expect("sessionStorage");
+    store.clear_all();
+    store.save_pending(&pending("tab-a", 100)).expect("save");
+    store.save_pending(&pending("tab-b", 100)).expect("save");
+    assert_eq!(
+        store.take_pending("tab-a").map(|p| p.state).as_deref(),
+        Some("tab-a")
+    );
+    assert!(
+        store.take_pending("tab-a").is_none(),
+        "a pending login is taken once"
+    );
+    assert!(
+        store.take_pending("tab-b").is_some(),
+        "another sign-in is unaffected"
+    );
+}
+
+#[wasm_bindgen_test]
+fn prune_drops_only_expired_pending_logins() {
+    let store = SessionStore::open().expect("sessionStorage");
+    store.clear_all();
+    store.save_pending(&pending("old", 1_000)).expect("save");
+    store.save_pending(&pending("new", 1_500)).expect("save");
+    store.prune_pending(1_000 + 601);
+    let left = store.keys_with_prefix(PENDING_PREFIX);
+    assert_eq!(left, vec![format!("{PENDING_PREFIX}new")]);
+}
+
+#[wasm_bindgen_test]
+fn storage_is_prefixed_and_corrupt_json_is_dropped() {
+    let store = SessionStore::open().expect("sessionStorage");
+    store.clear_all();
+    store.set(SESSION_KEY, "{not json").expect("set");
+    assert!(store.get_json::<Value>(SESSION_KEY).is_none());
+    assert!(store.get(SESSION_KEY).is_none(), "corrupt value removed");
+    let raw = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    raw.set_item("other-app", "kept").unwrap();
+    store.clear_all();
+    assert_eq!(raw.get_item("other-app").unwrap().as_deref(), Some("kept"));
+    let local = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    assert_eq!(
+        local.length().unwrap(),
+        0,
+        "nothing is ever written to localStorage"
+    );
+}
