@@ -8,7 +8,8 @@ pub fn relative_time(target: u64, now: u64) -> String {
         (now - target, false)
     };
     let (count, unit) = match delta {
-        0..=59 => {
+        0 => return "just now".into(),
+        1..=59 => {
             return if future {
                 "in a few seconds".into()
             } else {
@@ -33,7 +34,8 @@ mod tests {
 
     #[test]
     fn words_for_past_and_future() {
-        assert_eq!(relative_time(100, 100), "in a few seconds");
+        assert_eq!(relative_time(100, 100), "just now");
+        assert_eq!(relative_time(130, 100), "in a few seconds");
         assert_eq!(relative_time(100, 130), "just now");
         assert_eq!(relative_time(100 + 3_599, 100), "in 59 minutes");
         assert_eq!(relative_time(100 + 60, 100), "in 1 minute");

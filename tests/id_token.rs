@@ -380,3 +380,40 @@ fn malformed_tokens_are_malformed_token() {
         );
     }
 }
+
+#[test]
+fn another_kind_of_jwt_is_unexpected_typ() {
+    for typ in ["at+jwt", "logout+jwt"] {
+        let header = json!({"alg": "RS256", "kid": "test-rsa-1", "typ": typ});
+        let token = sign_with_header("rs256", &header, &good_claims());
+        assert_eq!(
+            check(&token, &jwks(&["rs256"])).unwrap_err(),
+            IdTokenError::UnexpectedTyp { typ: typ.into() }
+        );
+    }
+    let header = json!({"alg": "RS256", "kid": "test-rsa-1", "typ": "JWT"});
+    let token = sign_with_header("rs256", &header, &good_claims());
+    assert!(check(&token, &jwks(&["rs256"])).is_ok());
+}
+
+#[test]
+fn a_non_string_audience_entry_is_audience_mismatch() {
+    // Skipping it would hide an extra audience from the trust and azp checks.
+    let claims = with(|c| c["aud"] = json!([CLIENT_ID, {"x": 1}]));
+    assert_eq!(code_for(claims), "audience_mismatch");
+}
+
+#[test]
+fn a_non_string_azp_is_azp_mismatch() {
+    assert_eq!(code_for(with(|c| c["azp"] = json!(7))), "azp_mismatch");
+    assert_eq!(
+        code_for(with(|c| c["azp"] = json!([CLIENT_ID]))),
+        "azp_mismatch"
+    );
+}
+
+#[test]
+fn a_blank_sub_is_sub_missing() {
+    assert_eq!(code_for(with(|c| c["sub"] = "   ".into())), "sub_missing");
+    assert_eq!(code_for(with(|c| c["sub"] = json!(12345))), "sub_missing");
+}

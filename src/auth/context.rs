@@ -3,7 +3,7 @@
 use super::browser;
 use super::flow;
 use super::session::{self, AuthState, Notice, Session};
-use super::storage::{SessionStore, NOTICE_KEY};
+use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY};
 use crate::config::RuntimeConfig;
 use crate::oidc::OidcError;
 use leptos::prelude::*;
@@ -38,7 +38,7 @@ pub fn provide_auth_context() -> AuthContext {
                     .is_some_and(|s| browser::now_secs() >= s.expires_at)
             });
             if expired {
-                ctx.end_session(Some(Notice::SessionExpired));
+                ctx.expire_session();
             }
         },
         EXPIRY_CHECK,
@@ -71,13 +71,22 @@ impl AuthContext {
     }
 
     /// Local sign-out: the session and any half-finished sign-ins are forgotten.
-    pub fn end_session(self, notice: Option<Notice>) {
+    pub fn sign_out(self) {
         if let Ok(store) = SessionStore::open() {
             store.clear_all();
-            if let Some(notice) = notice {
-                let _ = store.set_json(NOTICE_KEY, &notice);
-            }
         }
-        self.state.set(AuthState::SignedOut { notice });
+        self.state.set(AuthState::SignedOut { notice: None });
+    }
+
+    /// The ID token reached `exp`. Only the session goes: a sign-in the user already
+    /// started in this tab stays valid. The notice survives a reload.
+    fn expire_session(self) {
+        if let Ok(store) = SessionStore::open() {
+            store.remove(SESSION_KEY);
+            let _ = store.set_json(NOTICE_KEY, &Notice::SessionExpired);
+        }
+        self.state.set(AuthState::SignedOut {
+            notice: Some(Notice::SessionExpired),
+        });
     }
 }

@@ -102,12 +102,7 @@ pub async fn complete_login(
     let pending = store
         .take_pending(params.state()?)
         .ok_or(OidcError::StateMismatch)?;
-    pending.check_fresh(browser::now_secs())?;
-    if pending.issuer != config.issuer || pending.client_id != config.client_id {
-        return Err(OidcError::ConfigInvalid {
-            detail: "The SSO settings changed while this sign-in was in progress.".into(),
-        });
-    }
+    pending.check_for(&config.issuer, &config.client_id, browser::now_secs())?;
     let metadata = fetch_metadata(&pending.issuer).await?;
     let code = params.into_code(&metadata)?;
 

@@ -41,7 +41,11 @@ fn public_jwk(key: &Jwk) -> Result<serde_json::Value, String> {
         other => Err(format!("curve {other:?} is not supported")),
     };
     match &key.algorithm {
-        AlgorithmParameters::RSA(rsa) => Ok(json!({"kty": "RSA", "n": rsa.n, "e": rsa.e})),
+        AlgorithmParameters::RSA(rsa) => Ok(json!({
+            "kty": "RSA",
+            "n": without_leading_zeros(&rsa.n)?,
+            "e": without_leading_zeros(&rsa.e)?,
+        })),
         AlgorithmParameters::EllipticCurve(ec) => {
             Ok(json!({"kty": "EC", "crv": curve(&ec.curve)?, "x": ec.x, "y": ec.y}))
         }
@@ -50,6 +54,14 @@ fn public_jwk(key: &Jwk) -> Result<serde_json::Value, String> {
         }
         _ => Err("the key is not a public signature key".into()),
     }
+}
+
+/// Some IdPs (often Java-based) publish `n` with a leading zero byte; Chromium's JWK
+/// import refuses that, while RFC 7518 6.3.1.1 only says it MUST NOT be there.
+fn without_leading_zeros(value: &str) -> Result<String, String> {
+    let bytes = crate::oidc::b64::decode(value).ok_or("RSA key member is not base64url")?;
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    Ok(crate::oidc::b64::encode(&bytes[start..]))
 }
 
 fn to_js(value: &serde_json::Value) -> Result<js_sys::Object, String> {

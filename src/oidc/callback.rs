@@ -61,7 +61,7 @@ impl CallbackParams {
                     found: Some(iss.clone()),
                 })
             }
-            None if metadata.authorization_response_iss_parameter_supported => {
+            None if metadata.iss_parameter_required() => {
                 return Err(OidcError::CallbackIssuerMismatch {
                     expected: metadata.issuer.clone(),
                     found: None,

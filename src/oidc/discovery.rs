@@ -33,7 +33,7 @@ pub struct ProviderMetadata {
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
     /// RFC 9207: when true the authorization response must carry `iss`.
     #[serde(default)]
-    pub authorization_response_iss_parameter_supported: bool,
+    pub authorization_response_iss_parameter_supported: Option<bool>,
 }
 
 /// `{issuer}/.well-known/openid-configuration`, with one trailing slash dropped first.
@@ -60,6 +60,7 @@ impl ProviderMetadata {
                 found: self.issuer.clone(),
             });
         }
+        let issuer_is_http = configured_issuer.starts_with("http://");
         for (name, value) in [
             ("authorization_endpoint", &self.authorization_endpoint),
             ("token_endpoint", &self.token_endpoint),
@@ -68,8 +69,17 @@ impl ProviderMetadata {
             let Some(url) = value.as_deref().filter(|u| !u.is_empty()) else {
                 return Err(invalid(format!("`{name}` is missing")));
             };
-            if let Err(problem) = HttpUrl::parse(url) {
-                return Err(invalid(format!("`{name}` {}: {url}", problem.describe())));
+            match HttpUrl::parse(url) {
+                Err(problem) => {
+                    return Err(invalid(format!("`{name}` {}: {url}", problem.describe())))
+                }
+                // Plain http is tolerated for a local dev IdP, never behind an https issuer.
+                Ok(endpoint) if endpoint.scheme == "http" && !issuer_is_http => {
+                    return Err(invalid(format!(
+                        "`{name}` must use https like the issuer: {url}"
+                    )))
+                }
+                Ok(_) => {}
             }
         }
         if let Some(types) = &self.response_types_supported {
@@ -93,6 +103,11 @@ impl ProviderMetadata {
     }
 
     /// The validated endpoints; `validate` guarantees they exist.
+    /// RFC 9207: whether the authorization response must carry `iss`.
+    pub fn iss_parameter_required(&self) -> bool {
+        self.authorization_response_iss_parameter_supported == Some(true)
+    }
+
     pub fn authorization_endpoint(&self) -> &str {
         self.authorization_endpoint.as_deref().unwrap_or_default()
     }
@@ -135,7 +150,7 @@ pub(crate) mod tests {
     fn parses_a_valid_document() {
         let m = parse(document()).unwrap();
         assert_eq!(m.token_endpoint(), "https://tokens.example.net/token");
-        assert!(!m.authorization_response_iss_parameter_supported);
+        assert!(!m.iss_parameter_required());
     }
 
     #[test]
@@ -155,7 +170,7 @@ pub(crate) mod tests {
         let mut doc = document();
         doc["issuer"] = "https://idp.example.com/".into();
         let err = parse(doc).unwrap_err();
-        assert_eq!(err.code(), "issuer_mismatch");
+        assert_eq!(err.code(), "discovery_issuer_mismatch");
         assert!(err.hint().contains("trailing slash"), "{}", err.hint());
     }
 
@@ -177,6 +192,22 @@ pub(crate) mod tests {
         let err = parse(doc).unwrap_err();
         assert_eq!(err.code(), "discovery_invalid");
         assert!(err.detail().contains("https"));
+    }
+
+    #[test]
+    fn loopback_http_endpoint_behind_an_https_issuer_is_rejected() {
+        let mut doc = document();
+        doc["jwks_uri"] = "http://127.0.0.1:9000/jwks".into();
+        let err = parse(doc).unwrap_err();
+        assert_eq!(err.code(), "discovery_invalid");
+        assert!(err.detail().contains("jwks_uri"), "{}", err.detail());
+    }
+
+    #[test]
+    fn null_optional_members_are_accepted() {
+        let mut doc = document();
+        doc["authorization_response_iss_parameter_supported"] = serde_json::Value::Null;
+        assert!(!parse(doc).unwrap().iss_parameter_required());
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl OidcError {
             OidcError::ConfigMissing => "config_missing",
             OidcError::DiscoveryFailed { .. } => "discovery_failed",
             OidcError::DiscoveryInvalid { .. } => "discovery_invalid",
-            OidcError::DiscoveryIssuerMismatch { .. } => "issuer_mismatch",
+            OidcError::DiscoveryIssuerMismatch { .. } => "discovery_issuer_mismatch",
             OidcError::StateMismatch => "state_mismatch",
             OidcError::LoginExpired => "login_expired",
             OidcError::CallbackInvalid { .. } => "callback_invalid",

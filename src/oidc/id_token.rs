@@ -85,6 +85,9 @@ pub enum IdTokenError {
     CritUnsupported {
         names: Vec<String>,
     },
+    UnexpectedTyp {
+        typ: String,
+    },
     UnknownKey {
         kid: Option<String>,
     },
@@ -133,6 +136,7 @@ impl IdTokenError {
             IdTokenError::Malformed { .. } => "malformed_token",
             IdTokenError::UnsupportedAlg { .. } => "unsupported_alg",
             IdTokenError::CritUnsupported { .. } => "unsupported_crit",
+            IdTokenError::UnexpectedTyp { .. } => "unexpected_typ",
             IdTokenError::UnknownKey { .. } => "unknown_key",
             IdTokenError::KeyUnsuitable { .. } => "key_unsuitable",
             IdTokenError::AmbiguousKey => "ambiguous_key",
@@ -161,6 +165,7 @@ impl IdTokenError {
             IdTokenError::CritUnsupported { .. } => {
                 "The ID token requires header extensions this client does not understand."
             }
+            IdTokenError::UnexpectedTyp { .. } => "The token is not an ID token.",
             IdTokenError::UnknownKey { .. } => {
                 "The ID token was signed with a key the provider does not publish."
             }
@@ -200,6 +205,9 @@ impl IdTokenError {
             IdTokenError::Malformed { detail } | IdTokenError::KeyUnusable { detail } => detail.clone(),
             IdTokenError::UnsupportedAlg { alg } => format!("alg \"{alg}\"; allowed: RS256/384/512, PS256/384/512, ES256, ES384, EdDSA."),
             IdTokenError::CritUnsupported { names } => format!("crit: {names:?}"),
+            IdTokenError::UnexpectedTyp { typ } => format!(
+                "typ \"{typ}\" marks another kind of JWT (RFC 8725 3.11); an ID token has typ JWT or none."
+            ),
             IdTokenError::UnknownKey { kid: Some(kid) } => format!("kid \"{kid}\" is not in the provider's JWKS, even after reloading it."),
             IdTokenError::UnknownKey { kid: None } => "The header has no kid and the JWKS has no key suited to its algorithm.".into(),
             IdTokenError::KeyUnsuitable { kid, alg } => format!("Key \"{kid}\" cannot verify {alg} (key type, curve, use or alg differ)."),
@@ -216,7 +224,7 @@ impl IdTokenError {
             IdTokenError::IssuedInFuture { iat, now } => format!("iat {iat} is {} s after now ({now}); {IAT_LEEWAY_SECS} s of clock skew is tolerated.", iat.saturating_sub(*now)),
             IdTokenError::NonceMissing => "The authorization request sent a nonce, so the ID token must return it.".into(),
             IdTokenError::NonceMismatch => "The nonce differs from the one this browser sent: the token may have been replayed or injected.".into(),
-            IdTokenError::SubMissing => "Claim sub is absent or empty.".into(),
+            IdTokenError::SubMissing => "Claim sub is absent, blank or not a string.".into(),
         }
     }
 
@@ -224,7 +232,7 @@ impl IdTokenError {
         match self {
             IdTokenError::UnsupportedAlg { .. } => "Configure the provider to sign ID tokens with RS256 (or another asymmetric algorithm listed).",
             IdTokenError::UnknownKey { .. } | IdTokenError::KeyUnsuitable { .. } | IdTokenError::AmbiguousKey | IdTokenError::KeyUnusable { .. } => "Check the provider's signing key configuration; if keys were just rotated, sign in again.",
-            IdTokenError::IssuerMismatch { found, .. } => return format!("Set the issuer to exactly \"{found}\" if that provider is the right one."),
+            IdTokenError::IssuerMismatch { .. } => "The token came from another issuer or tenant than the one configured; check which provider and tenant the application is registered in.",
             IdTokenError::AudienceMismatch { .. } | IdTokenError::UntrustedAudience { .. } | IdTokenError::AzpMismatch { .. } => "Check that the configured client ID is the one registered for this application.",
             IdTokenError::Expired { .. } | IdTokenError::IssuedInFuture { .. } => "Check that this computer's clock is correct, then sign in again.",
             _ => "Sign in again. If it repeats, an administrator should check the provider's token settings.",
@@ -248,6 +256,14 @@ pub async fn validate<V: SignatureVerifier>(
         return Err(IdTokenError::CritUnsupported {
             names: crit.clone(),
         });
+    }
+    if let Some(typ) = jwt.header.typ.as_deref() {
+        // An access token or logout token signed by the same key must not pass as an ID token.
+        if !typ.eq_ignore_ascii_case("JWT") && !typ.eq_ignore_ascii_case("application/jwt") {
+            return Err(IdTokenError::UnexpectedTyp {
+                typ: typ.to_string(),
+            });
+        }
     }
     let key = jwks.select(alg, jwt.header.kid.as_deref())?;
     let verified = verifier
@@ -321,9 +337,11 @@ fn check_claims(
         });
     }
     // Step 3: aud contains client_id; other audiences must be trusted.
+    // A non-string entry is refused rather than skipped: skipping it would hide an
+    // extra audience from the trust and azp checks below.
     let aud: Vec<String> = match claims.get("aud") {
         Some(Value::String(one)) => vec![one.clone()],
-        Some(Value::Array(many)) => many
+        Some(Value::Array(many)) if many.iter().all(Value::is_string) => many
             .iter()
             .filter_map(|a| a.as_str().map(str::to_string))
             .collect(),
@@ -344,10 +362,11 @@ fn check_claims(
         });
     }
     // Steps 4 and 5: azp required with several audiences, and must be us when present.
-    let azp = claims
-        .get("azp")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let azp = match claims.get("azp") {
+        None => None,
+        Some(Value::String(azp)) => Some(azp.clone()),
+        Some(other) => Some(format!("{other} (not a string)")),
+    };
     match &azp {
         Some(azp) if *azp != expect.client_id => {
             return Err(IdTokenError::AzpMismatch {
@@ -385,7 +404,7 @@ fn check_claims(
     let sub = claims
         .get("sub")
         .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
+        .filter(|s| !s.trim().is_empty())
         .ok_or(IdTokenError::SubMissing)?;
     Ok(IdTokenClaims {
         iss: iss.to_string(),

@@ -45,10 +45,18 @@ impl Identity {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
         };
+        let exact = |name: &str| {
+            claims
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         let (groups, groups_source) = groups_from(claims, groups_claim);
         Identity {
-            sub: text("sub").unwrap_or_default(),
-            iss: text("iss").unwrap_or_default(),
+            // Identifiers are compared exactly elsewhere, so they are never trimmed here.
+            sub: exact("sub"),
+            iss: exact("iss"),
             name: text("name"),
             preferred_username: text("preferred_username"),
             email: text("email"),

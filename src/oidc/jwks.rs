@@ -12,8 +12,10 @@ pub struct Jwks {
 }
 
 impl Jwks {
-    /// Keys this library cannot represent (`kty` unknown to it, encryption-only) are
-    /// skipped, so one exotic key in a provider's set does not break every sign-in.
+    /// Only public signature key types (RSA, EC, OKP) are kept; an unknown `kty`, a
+    /// symmetric key or an entry that does not parse is dropped, so one exotic key in a
+    /// provider's set does not break every sign-in (and its `kid` counts as unknown,
+    /// which triggers the rotation reload).
     pub fn parse(json: &str) -> Result<Self, OidcError> {
         let doc: Value = serde_json::from_str(json).map_err(|e| OidcError::JwksFailed {
             detail: format!("the JWKS is not JSON: {e}"),
@@ -26,6 +28,14 @@ impl Jwks {
         let keys = keys
             .iter()
             .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
+            .filter(|key| {
+                matches!(
+                    key.algorithm,
+                    AlgorithmParameters::RSA(_)
+                        | AlgorithmParameters::EllipticCurve(_)
+                        | AlgorithmParameters::OctetKeyPair(_)
+                )
+            })
             .collect();
         Ok(Jwks { keys })
     }
@@ -69,14 +79,14 @@ impl Jwks {
 fn suits(key: &Jwk, alg: Algorithm) -> bool {
     let type_fits = match (&key.algorithm, alg) {
         (
-            AlgorithmParameters::RSA(_),
+            AlgorithmParameters::RSA(rsa),
             Algorithm::RS256
             | Algorithm::RS384
             | Algorithm::RS512
             | Algorithm::PS256
             | Algorithm::PS384
             | Algorithm::PS512,
-        ) => true,
+        ) => rsa_modulus_bits(&rsa.n) >= 2048,
         (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => {
             ec.curve == EllipticCurve::P256
         }
@@ -104,13 +114,24 @@ fn suits(key: &Jwk, alg: Algorithm) -> bool {
     type_fits && use_fits && ops_fit && alg_fits
 }
 
+/// RFC 7518 3.3: RSA keys of 2048 bits or more MUST be used.
+fn rsa_modulus_bits(n: &str) -> usize {
+    let bytes = super::b64::decode(n).unwrap_or_default();
+    let significant = bytes.iter().skip_while(|b| **b == 0).count();
+    significant * 8
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A 2048-bit modulus (its value is irrelevant to selection).
+    fn modulus() -> String {
+        crate::oidc::b64::encode(&[0xc5; 256])
+    }
     fn rsa(kid: &str) -> Value {
-        json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": "sXch", "e": "AQAB"})
+        json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": modulus(), "e": "AQAB"})
     }
     fn ec(kid: &str) -> Value {
         json!({"kty": "EC", "kid": kid, "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})
@@ -183,6 +204,47 @@ mod tests {
     }
 
     #[test]
+    fn rsa_keys_under_2048_bits_are_refused() {
+        let mut short = rsa("a");
+        short["n"] = crate::oidc::b64::encode(&[0xc5; 128]).into();
+        let err = set(vec![short])
+            .select(Algorithm::RS256, Some("a"))
+            .unwrap_err();
+        assert_eq!(err.code(), "key_unsuitable");
+        // Leading zero bytes do not count towards the size.
+        let mut padded = rsa("b");
+        let mut bytes = vec![0u8; 2];
+        bytes.extend([0xc5; 254]);
+        padded["n"] = crate::oidc::b64::encode(&bytes).into();
+        assert!(set(vec![padded])
+            .select(Algorithm::RS256, Some("b"))
+            .is_err());
+    }
+
+    #[test]
+    fn key_ops_without_verify_is_refused() {
+        let mut key = rsa("a");
+        key["key_ops"] = json!(["encrypt"]);
+        let err = set(vec![key])
+            .select(Algorithm::RS256, Some("a"))
+            .unwrap_err();
+        assert_eq!(err.code(), "key_unsuitable");
+        let mut ok = rsa("b");
+        ok["key_ops"] = json!(["verify"]);
+        assert!(set(vec![ok]).select(Algorithm::RS256, Some("b")).is_ok());
+    }
+
+    #[test]
+    fn without_kid_a_key_pinned_to_another_alg_is_not_a_candidate() {
+        let mut pinned = rsa("a");
+        pinned["alg"] = "PS256".into();
+        let err = set(vec![pinned])
+            .select(Algorithm::RS256, None)
+            .unwrap_err();
+        assert_eq!(err.code(), "unknown_key");
+    }
+
+    #[test]
     fn encryption_keys_are_never_used_for_signatures() {
         let mut key = rsa("a");
         key["use"] = "enc".into();
@@ -197,9 +259,20 @@ mod tests {
         let jwks = set(vec![
             json!("not a key"),
             json!({"kty": "RSA", "kid": 5}),
+            json!({"kty": "RSA", "kid": "no-modulus"}),
+            json!({"kty": "XYZ", "kid": "exotic"}),
+            json!({"kty": "oct", "kid": "secret", "k": "c2VjcmV0"}),
             rsa("a"),
         ]);
         assert_eq!(jwks.keys.len(), 1);
+        let err = jwks
+            .select(Algorithm::RS256, Some("no-modulus"))
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            "unknown_key",
+            "a dropped key's kid triggers the rotation reload"
+        );
         assert_eq!(Jwks::parse("[]").unwrap_err().code(), "jwks_failed");
         assert_eq!(Jwks::parse("nope").unwrap_err().code(), "jwks_failed");
     }

@@ -34,6 +34,19 @@ impl PendingLogin {
         Ok(())
     }
 
+    /// Everything the callback must establish about the record before using it: fresh,
+    /// and made with the configuration now in force (a settings change mid-flight must
+    /// not make us validate against a different issuer or client).
+    pub fn check_for(&self, issuer: &str, client_id: &str, now: u64) -> Result<(), OidcError> {
+        self.check_fresh(now)?;
+        if self.issuer != issuer || self.client_id != client_id {
+            return Err(OidcError::ConfigInvalid {
+                detail: "The SSO settings changed while this sign-in was in progress.".into(),
+            });
+        }
+        Ok(())
+    }
+
     pub fn is_expired(&self, now: u64) -> bool {
         self.check_fresh(now).is_err()
     }
@@ -47,8 +60,8 @@ pub fn safe_return_path(requested: &str) -> String {
         && !requested.starts_with("/\\")
         && !requested.chars().any(|c| c.is_control() || c == '\\');
     let path_only = requested.split(['?', '#']).next().unwrap_or_default();
-    let pointless =
-        matches!(path_only, "/" | "/logout") || path_only.starts_with(super::CALLBACK_PATH);
+    let pointless = matches!(path_only.trim_end_matches('/'), "" | "/logout")
+        || path_only.starts_with(super::CALLBACK_PATH);
     if is_local && !pointless {
         requested.to_string()
     } else {
@@ -85,6 +98,24 @@ mod tests {
     }
 
     #[test]
+    fn a_record_from_other_settings_is_refused() {
+        let p = pending(1000);
+        assert!(p.check_for("https://i", "c", 1001).is_ok());
+        assert_eq!(
+            p.check_for("https://other", "c", 1001).unwrap_err().code(),
+            "config_invalid"
+        );
+        assert_eq!(
+            p.check_for("https://i", "other", 1001).unwrap_err().code(),
+            "config_invalid"
+        );
+        assert_eq!(
+            p.check_for("https://i", "c", 1000 + 601),
+            Err(OidcError::LoginExpired)
+        );
+    }
+
+    #[test]
     fn return_paths_are_confined_to_this_origin() {
         assert_eq!(safe_return_path("/admin?tab=audit"), "/admin?tab=audit");
         assert_eq!(safe_return_path("/"), "/me");
@@ -97,6 +128,7 @@ mod tests {
             "/oidc/callback?code=x",
             "/x\n",
             "/logout",
+            "/logout/",
         ] {
             assert_eq!(safe_return_path(hostile), "/me", "{hostile:?}");
         }

@@ -25,8 +25,6 @@ pub struct TokenResponse {
     pub token_type: String,
     #[serde(default)]
     pub access_token: Option<String>,
-    #[serde(default)]
-    pub expires_in: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,8 +86,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.id_token, "a.b.c");
-        assert_eq!(r.expires_in, Some(3600));
+        assert_eq!(r.access_token.as_deref(), Some("x"));
         assert!(TokenResponse::parse(200, r#"{"id_token":"a.b.c","token_type":"bearer"}"#).is_ok());
+        // Fields we do not use must not fail a sign-in however a provider types them.
+        assert!(TokenResponse::parse(
+            200,
+            r#"{"id_token":"a.b.c","token_type":"Bearer","expires_in":"3600"}"#
+        )
+        .is_ok());
     }
 
     #[test]

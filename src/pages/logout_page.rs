@@ -7,7 +7,7 @@ use leptos::prelude::*;
 #[component]
 pub fn LogoutPage() -> impl IntoView {
     let auth = use_auth();
-    auth.end_session(None);
+    auth.sign_out();
     view! {
         <main class="page logout-page">
             <section class="card" data-testid="signed-out">

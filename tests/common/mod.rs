@@ -76,7 +76,12 @@ pub fn alg_of(name: &str) -> Algorithm {
 
 /// Signs `claims` with the named fixture key; the header names its kid.
 pub fn sign(name: &str, claims: &Value) -> String {
-    let mut header = Header::new(alg_of(name));
+    sign_as(name, alg_of(name), claims)
+}
+
+/// Signs with the named key under an explicit algorithm (for keys not pinned to one).
+pub fn sign_as(name: &str, alg: Algorithm, claims: &Value) -> String {
+    let mut header = Header::new(alg);
     header.kid = keys()[name]["kid"].as_str().map(str::to_string);
     jsonwebtoken::encode(&header, claims, &encoding_key(name)).expect("signs")
 }
