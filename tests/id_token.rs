@@ -417,3 +417,25 @@ fn a_blank_sub_is_sub_missing() {
     assert_eq!(code_for(with(|c| c["sub"] = "   ".into())), "sub_missing");
     assert_eq!(code_for(with(|c| c["sub"] = json!(12345))), "sub_missing");
 }
+
+#[test]
+fn without_an_expected_nonce_the_nonce_claim_is_not_required() {
+    // sso-server checks ID tokens presented as bearer credentials; it sent no nonce.
+    let mut expect = expectations();
+    expect.nonce = None;
+    let token = sign(
+        "rs256",
+        &with(|c| {
+            c.as_object_mut().unwrap().remove("nonce");
+        }),
+    );
+    let valid = pollster::block_on(validate(
+        &token,
+        &jwks(&["rs256"]),
+        &expect,
+        NOW,
+        &HostVerifier,
+    ))
+    .unwrap();
+    assert_eq!(valid.claims.nonce, None);
+}

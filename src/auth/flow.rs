@@ -126,7 +126,7 @@ pub async fn complete_login(
     let expect = IdTokenExpectations {
         issuer: pending.issuer.clone(),
         client_id: pending.client_id.clone(),
-        nonce: pending.nonce.clone(),
+        nonce: Some(pending.nonce.clone()),
         trusted_audiences: Vec::new(),
         provider_algs: metadata.id_token_signing_alg_values_supported.clone(),
     };

@@ -46,8 +46,10 @@ pub trait SignatureVerifier {
 pub struct IdTokenExpectations {
     pub issuer: String,
     pub client_id: String,
-    /// The nonce sent in the authorization request; always required (we always send one).
-    pub nonce: String,
+    /// The nonce sent in the authorization request. The browser flow always sends one, so
+    /// it is always `Some` there; `None` is for a resource server (sso-server) that
+    /// receives an ID token as a bearer credential and never saw the request.
+    pub nonce: Option<String>,
     /// Audiences besides client_id that may appear in `aud` (Core 3.1.3.7 step 3).
     pub trusted_audiences: Vec<String>,
     /// The provider's `id_token_signing_alg_values_supported`, when it published one.
@@ -62,7 +64,7 @@ pub struct IdTokenClaims {
     pub aud: Vec<String>,
     pub exp: u64,
     pub iat: u64,
-    pub nonce: String,
+    pub nonce: Option<String>,
     pub azp: Option<String>,
 }
 
@@ -392,13 +394,13 @@ fn check_claims(
     if iat > now.saturating_add(IAT_LEEWAY_SECS) {
         return Err(IdTokenError::IssuedInFuture { iat, now });
     }
-    // Step 11: nonce equals the one we sent.
-    let nonce = claims
-        .get("nonce")
-        .and_then(Value::as_str)
-        .ok_or(IdTokenError::NonceMissing)?;
-    if !constant_time_eq(nonce.as_bytes(), expect.nonce.as_bytes()) {
-        return Err(IdTokenError::NonceMismatch);
+    // Step 11: nonce equals the one we sent (when we sent one).
+    let nonce = claims.get("nonce").and_then(Value::as_str);
+    if let Some(sent) = expect.nonce.as_deref() {
+        let received = nonce.ok_or(IdTokenError::NonceMissing)?;
+        if !constant_time_eq(received.as_bytes(), sent.as_bytes()) {
+            return Err(IdTokenError::NonceMismatch);
+        }
     }
     // Core 2: sub is REQUIRED and identifies the user within the issuer.
     let sub = claims
@@ -412,7 +414,7 @@ fn check_claims(
         aud,
         exp,
         iat,
-        nonce: nonce.to_string(),
+        nonce: nonce.map(str::to_string),
         azp,
     })
 }

@@ -47,7 +47,7 @@ pub fn expectations() -> IdTokenExpectations {
     IdTokenExpectations {
         issuer: ISSUER.into(),
         client_id: CLIENT_ID.into(),
-        nonce: NONCE.into(),
+        nonce: Some(NONCE.into()),
         trusted_audiences: vec![],
         provider_algs: None,
     }
