@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,7 +49,7 @@ export function slug(text) {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
 }
 
-function portInUse(host, port) {
+export function portInUse(host, port) {
   return new Promise((done) => {
     const socket = connect({ host, port });
     socket.once('connect', () => { socket.destroy(); done(true); });
@@ -57,7 +57,23 @@ function portInUse(host, port) {
   });
 }
 
-async function assertPortFree(host, port, what) {
+/**
+ * A loopback port that nothing listens on: the OS hands out a free one, which is then closed.
+ * Connecting to it is refused (unlike port 9, which Chromium blocks as ERR_UNSAFE_PORT before
+ * even trying).
+ */
+export async function closedLoopbackPort() {
+  const server = createServer();
+  await new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', done);
+  });
+  const { port } = server.address();
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+export async function assertPortFree(host, port, what) {
   if (await portInUse(host, port)) {
     throw new Error(`${what}: ${host}:${port} is already in use (a leftover process from an earlier run?). `
       + `Find it with: ss -ltnp 'sport = :${port}'`);
@@ -338,4 +354,50 @@ export async function startStack(suite) {
 /** The top-level navigations among recorded requests whose URL starts with `prefix`. */
 export function navigationsTo(requests, prefix) {
   return requests.filter((r) => r.navigation && r.url.startsWith(prefix)).map((r) => new URL(r.url));
+}
+
+/**
+ * Rewrites the IdP's redirect back to `<appOrigin>/oidc/callback` before the browser follows it.
+ *
+ * Playwright's route handlers only see the first request of a redirect chain, and the callback is
+ * the last hop of one (form POST -> 303 /auth/:uid -> 303 /oidc/callback). So this intercepts the
+ * IdP form POSTs, walks the IdP's own redirects with the context's request API (same cookie jar as
+ * the browser), and answers the POST with a 303 to `rewrite(callbackUrl)` once a hop points at the
+ * callback. Any other destination (the consent page) is handed to the browser unchanged.
+ *
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {(url: URL) => URL} rewrite gets the callback URL the IdP chose, returns the one to use
+ * @returns {{ original: URL[], rewritten: URL[] }} the callback URLs seen, filled in as it happens
+ */
+export async function rewriteCallbackRedirect(context, { issuer, appOrigin, rewrite }) {
+  const idpOrigin = new URL(issuer).origin;
+  const callback = `${appOrigin}/oidc/callback`;
+  const seen = { original: [], rewritten: [] };
+  await context.route((url) => url.origin === idpOrigin, async (route) => {
+    if (route.request().method() !== 'POST' || !route.request().isNavigationRequest()) {
+      await route.fallback();
+      return;
+    }
+    let response = await route.fetch({ maxRedirects: 0 });
+    for (let hop = 0; hop < 10; hop += 1) {
+      const location = response.headers().location;
+      if (response.status() < 300 || response.status() > 399 || !location) break;
+      const next = new URL(location, response.url());
+      if (next.href.startsWith(`${callback}?`)) {
+        const rewritten = rewrite(new URL(next.href));
+        seen.original.push(next);
+        seen.rewritten.push(rewritten);
+        await route.fulfill({ status: 303, headers: { location: rewritten.href } });
+        return;
+      }
+      if (next.origin !== idpOrigin || next.pathname.startsWith('/interaction/')) {
+        // Not the callback yet: let the browser go there itself (and see that page).
+        await route.fulfill({ status: 303, headers: { location: next.href } });
+        return;
+      }
+      response = await context.request.get(next.href, { maxRedirects: 0 });
+    }
+    await route.fulfill({ response });
+  });
+  return seen;
 }

@@ -7,11 +7,16 @@ export const DEV_PASSWORD = 'dev-password';
 
 const tid = (page, id) => page.getByTestId(id);
 
+/** Where the SPA keeps the signed-in session (sessionStorage, per tab). */
+export const SESSION_KEY = 'sso-web:session';
+
 export class HomePage {
   constructor(page, { appOrigin }) {
     this.page = page;
     this.appOrigin = appOrigin;
     this.signInButton = tid(page, 'sign-in');
+    /** Why the user is signed out ("Your session expired…"), on the sign-in card. */
+    this.notice = tid(page, 'notice');
   }
 
   async goto() {
@@ -119,6 +124,19 @@ export class AuthErrorPanel {
   }
 }
 
+export class NotFoundPage {
+  constructor(page, { appOrigin }) {
+    this.page = page;
+    this.appOrigin = appOrigin;
+    this.panel = tid(page, 'not-found');
+  }
+
+  /** Opens `path` and returns the document response. */
+  goto(path) {
+    return this.page.goto(`${this.appOrigin}${path}`);
+  }
+}
+
 export class LogoutPage {
   constructor(page) {
     this.signedOut = tid(page, 'signed-out');
@@ -137,6 +155,29 @@ export class App {
     this.identity = new IdentityPage(page, stack);
     this.authError = new AuthErrorPanel(page);
     this.logout = new LogoutPage(page);
+    this.notFound = new NotFoundPage(page, stack);
+  }
+
+  /** The stored session (parsed), or null when sessionStorage has none. */
+  async storedSession() {
+    const text = await this.page.evaluate((key) => window.sessionStorage.getItem(key), SESSION_KEY);
+    return text === null ? null : JSON.parse(text);
+  }
+
+  /** Rewrites `expires_at` (unix seconds) of the stored session; storage only, not the app's memory. */
+  async setStoredSessionExpiry(expiresAt) {
+    await this.page.evaluate(([key, exp]) => {
+      const session = JSON.parse(window.sessionStorage.getItem(key));
+      session.expires_at = exp;
+      window.sessionStorage.setItem(key, JSON.stringify(session));
+    }, [SESSION_KEY, expiresAt]);
+  }
+
+  /** Resolves once the sign-in button is enabled (not "Redirecting…"). */
+  async waitUntilSignInEnabled() {
+    await this.page.waitForFunction(
+      () => document.querySelector('[data-testid="sign-in"]')?.disabled === false,
+    );
   }
 
   url() {
@@ -163,7 +204,7 @@ export class App {
     await this.signInFromHome(login);
   }
 
-  /** Like signIn, on a home page that is already shown. */
+  /** Like signIn, on any page that already shows the sign-in button (/, or /me signed out). */
   async signInFromHome(login) {
     await this.home.clickSignIn(this.stack);
     await this.idpLogin.signIn(login);
