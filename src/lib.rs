@@ -1,6 +1,8 @@
 //! sso-web: OpenID Connect sign-in in the browser. `oidc` is the pure protocol core;
 //! `auth`, `components` and `pages` are the browser layer above it.
 
+pub mod admin;
+pub mod api;
 pub mod config;
 pub mod format;
 pub mod oidc;

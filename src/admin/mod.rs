@@ -1,0 +1,4 @@
+//! Admin console logic, pure: provider presets and the configuration checklist.
+
+pub mod check;
+pub mod presets;
