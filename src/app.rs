@@ -2,7 +2,7 @@
 
 use crate::auth::provide_auth_context;
 use crate::components::NavBar;
-use crate::pages::{HomePage, IdentityPage, LogoutPage, NotFoundPage, OidcCallbackPage};
+use crate::pages::{AdminPage, HomePage, IdentityPage, LogoutPage, NotFoundPage, OidcCallbackPage};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
@@ -18,6 +18,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/oidc/callback") view=OidcCallbackPage/>
                 <Route path=path!("/me") view=IdentityPage/>
                 <Route path=path!("/logout") view=LogoutPage/>
+                <Route path=path!("/admin") view=AdminPage/>
             </Routes>
         </Router>
     }

@@ -3,7 +3,7 @@
 use super::browser;
 use super::flow;
 use super::session::{self, AuthState, Notice, Session};
-use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY};
+use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY, SETUP_TOKEN_KEY};
 use crate::config::RuntimeConfig;
 use crate::oidc::OidcError;
 use leptos::prelude::*;
@@ -19,6 +19,9 @@ pub struct AuthContext {
     pub config: LocalResource<Result<RuntimeConfig, OidcError>>,
     /// An error from starting a sign-in (discovery unreachable, say), for the page to show.
     pub sign_in_error: RwSignal<Option<OidcError>>,
+    /// Whether the server accepts this tab's credential for the admin API (nav link only;
+    /// the server enforces access on every call).
+    pub is_admin: LocalResource<bool>,
 }
 
 pub fn provide_auth_context() -> AuthContext {
@@ -26,10 +29,24 @@ pub fn provide_auth_context() -> AuthContext {
         Ok(store) => session::restore(&store, browser::now_secs()),
         Err(_) => AuthState::SignedOut { notice: None },
     };
+    let state = RwSignal::new(initial);
+    let is_admin = LocalResource::new(move || {
+        let bearer = SessionStore::open()
+            .ok()
+            .and_then(|s| s.get(SETUP_TOKEN_KEY))
+            .or_else(|| state.with(|s| s.session().map(|s| s.id_token.clone())));
+        async move {
+            match bearer {
+                Some(bearer) => crate::api::client::whoami(&bearer).await.is_ok(),
+                None => false,
+            }
+        }
+    });
     let ctx = AuthContext {
-        state: RwSignal::new(initial),
+        state,
         config: LocalResource::new(flow::load_config),
         sign_in_error: RwSignal::new(None),
+        is_admin,
     };
     set_interval(
         move || {

@@ -55,3 +55,17 @@ pub async fn post_form(url: &str, body: String) -> Result<HttpResponse, NetworkE
         .map_err(network)?;
     finish(request).await
 }
+
+/// Whether the server answers at all, CORS aside: an opaque `no-cors` request succeeds
+/// where the CORS request failed exactly when the provider is up but refuses this origin.
+pub async fn reachable_without_cors(url: &str) -> bool {
+    let Ok(request) = Request::get(url)
+        .mode(web_sys::RequestMode::NoCors)
+        .credentials(RequestCredentials::Omit)
+        .cache(RequestCache::NoStore)
+        .build()
+    else {
+        return false;
+    };
+    request.send().await.is_ok()
+}

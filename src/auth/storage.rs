@@ -10,6 +10,8 @@ pub const PREFIX: &str = "sso-web:";
 pub const SESSION_KEY: &str = "sso-web:session";
 pub const NOTICE_KEY: &str = "sso-web:notice";
 pub const PENDING_PREFIX: &str = "sso-web:pending:";
+/// The admin setup token, when an administrator entered one in this tab.
+pub const SETUP_TOKEN_KEY: &str = "sso-web:setup-token";
 
 pub struct SessionStore(web_sys::Storage);
 

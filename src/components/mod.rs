@@ -1,10 +1,12 @@
 //! Reusable view pieces.
 
+mod copy_button;
 mod error_panel;
 mod group_chips;
 mod nav_bar;
 mod sign_in_button;
 
+pub use copy_button::CopyValue;
 pub use error_panel::ErrorPanel;
 pub use group_chips::GroupChips;
 pub use nav_bar::NavBar;

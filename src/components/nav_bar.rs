@@ -16,6 +16,11 @@ pub fn NavBar() -> impl IntoView {
             <A href="/" attr:class="nav-bar__brand">"sso-web"</A>
             <nav class="nav-bar__links" aria-label="Main">
                 <A href="/me">"My identity"</A>
+                // A full page load: /admin is served with the wider connect-src that
+                // "Check configuration" needs to reach a not-yet-saved provider.
+                {move || (auth.is_admin.get() == Some(true)).then(|| view! {
+                    <a href="/admin" rel="external" data-testid="nav-admin">"Admin"</a>
+                })}
             </nav>
             <div class="nav-bar__user">
                 {move || name().map(|n| view! {
