@@ -36,10 +36,12 @@ impl<'a> From<&'a SsoConfig> for SsoConfigBody<'a> {
     }
 }
 
+/// The effective settings (env over saved), never the client secret.
 /// no-store: a changed client or issuer must reach the browser on its next
 /// load, not after a cache expires.
 pub async fn sso_config(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    let sso = state.sso.as_ref().ok_or(ApiError::SsoNotConfigured)?;
+    let current = state.current();
+    let sso = current.sso.as_ref().ok_or(ApiError::SsoNotConfigured)?;
     Ok((
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         Json(SsoConfigBody::from(sso)),

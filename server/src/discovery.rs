@@ -92,12 +92,7 @@ impl DiscoveryOrigins {
         fresh_for: Duration,
         retry_after: Duration,
     ) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .user_agent(concat!("sso-server/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = http_client()?;
         Ok(Self {
             issuer_origin: issuer.origin(),
             discovery_url: issuer.discovery_url(),
@@ -184,6 +179,13 @@ pub async fn fetch_metadata(
     client: &reqwest::Client,
     url: &str,
 ) -> Result<ProviderMetadata, DiscoveryError> {
+    let body = fetch_limited(client, url).await?;
+    serde_json::from_slice(&body).map_err(DiscoveryError::NotJson)
+}
+
+/// GETs a JSON document from the IdP, refusing anything that is not a
+/// success or is larger than MAX_DOCUMENT_BYTES.
+pub async fn fetch_limited(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, DiscoveryError> {
     let mut response = client
         .get(url)
         .header(reqwest::header::ACCEPT, "application/json")
@@ -206,7 +208,17 @@ pub async fn fetch_metadata(
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(DiscoveryError::NotJson)
+    Ok(body)
+}
+
+/// The client for every request to the IdP: bounded in time and redirects.
+pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(FETCH_TIMEOUT)
+        .connect_timeout(FETCH_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .user_agent(concat!("sso-server/", env!("CARGO_PKG_VERSION")))
+        .build()
 }
 
 /// The issuer's origin first, then each endpoint's, deduplicated. Endpoints

@@ -1,5 +1,6 @@
-//! Error types per layer: `ApiError` for HTTP answers (JSON `{"error","message"}`), `StartupError` for what stops the process before it serves.
+//! Error types per layer: `ApiError` and `AdminError` for HTTP answers (JSON `{"error","message",…}`), `StartupError` for what stops the process before it serves.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 
@@ -7,8 +8,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use serde_json::json;
 
 use crate::config::ConfigError;
+use crate::store::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiError {
@@ -47,7 +50,7 @@ impl ApiError {
         match self {
             Self::NotFound => "no API endpoint at this path",
             Self::SsoNotConfigured => {
-                "the server has no OIDC_ISSUER/OIDC_CLIENT_ID; use the static sso-config.json"
+                "SSO is not configured: the issuer or client ID is set neither by OIDC_ISSUER/OIDC_CLIENT_ID nor in the admin settings; until it is, use the static sso-config.json"
             }
             Self::MethodNotAllowed => "this path only answers GET and HEAD",
             Self::InvalidPath => "the request path contains a segment that is not allowed",
@@ -83,9 +86,151 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Answers of the admin API. Messages never contain a token or a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminError {
+    /// 401: no credential, or one that does not check out.
+    Unauthenticated(String),
+    /// 403: a valid ID token of a user outside the admin groups.
+    NotAdmin(String),
+    /// 428: a PUT without If-Match.
+    PreconditionRequired,
+    /// 412: If-Match names another version than the stored one.
+    PreconditionFailed { current_version: u64 },
+    /// 400: field name → what is wrong with it.
+    ValidationFailed {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    /// 422: fields that an environment variable sets.
+    EnvLocked {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    /// 400: not JSON, not an object, or not sent as application/json.
+    InvalidJson(String),
+    /// 413
+    PayloadTooLarge { limit: usize },
+    /// 503: the IdP's keys could not be fetched to check an ID token.
+    IdpUnavailable(String),
+    /// 500: the details went to the log.
+    Internal,
+}
+
+impl AdminError {
+    /// One message per bad field, joined, plus the map the UI puts next to each input.
+    pub fn validation(fields: BTreeMap<String, String>) -> Self {
+        let message = fields
+            .iter()
+            .map(|(name, problem)| format!("{name}: {problem}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self::ValidationFailed { message, fields }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::NotAdmin(_) => StatusCode::FORBIDDEN,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::ValidationFailed { .. } | Self::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            Self::EnvLocked { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::IdpUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::NotAdmin(_) => "not_admin",
+            Self::PreconditionRequired => "precondition_required",
+            Self::PreconditionFailed { .. } => "precondition_failed",
+            Self::ValidationFailed { .. } => "validation_failed",
+            Self::EnvLocked { .. } => "env_locked",
+            Self::InvalidJson(_) => "invalid_json",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::IdpUnavailable(_) => "idp_unavailable",
+            Self::Internal => "internal_error",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated(m)
+            | Self::NotAdmin(m)
+            | Self::InvalidJson(m)
+            | Self::IdpUnavailable(m) => m.clone(),
+            Self::ValidationFailed { message, .. } | Self::EnvLocked { message, .. } => {
+                message.clone()
+            }
+            Self::PreconditionRequired => {
+                "send If-Match with the ETag of the settings you edited (from GET /api/v1/admin/sso)"
+                    .to_owned()
+            }
+            Self::PreconditionFailed { current_version } => format!(
+                "the settings were changed by someone else (now version {current_version}); reload them and apply your change again"
+            ),
+            Self::PayloadTooLarge { limit } => {
+                format!("the body is larger than {limit} bytes")
+            }
+            Self::Internal => {
+                "the settings database could not be read or written; the server log has the details"
+                    .to_owned()
+            }
+        }
+    }
+}
+
+impl fmt::Display for AdminError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message())
+    }
+}
+
+impl std::error::Error for AdminError {}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.code(), "message": self.message() });
+        match &self {
+            Self::ValidationFailed { fields, .. } | Self::EnvLocked { fields, .. } => {
+                body["fields"] = json!(fields);
+            }
+            Self::PreconditionFailed { current_version } => {
+                body["current_version"] = json!(current_version);
+            }
+            _ => {}
+        }
+        let mut response = (
+            self.status(),
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            Json(body),
+        )
+            .into_response();
+        let headers = response.headers_mut();
+        match &self {
+            Self::Unauthenticated(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::PreconditionFailed { current_version } => {
+                if let Ok(etag) = HeaderValue::from_str(&format!("\"{current_version}\"")) {
+                    headers.insert(header::ETAG, etag);
+                }
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
 #[derive(Debug)]
 pub enum StartupError {
     Config(ConfigError),
+    Store(StoreError),
+    Random(getrandom::Error),
     HttpClient(reqwest::Error),
     Bind {
         addr: SocketAddr,
@@ -98,6 +243,11 @@ impl fmt::Display for StartupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Config(e) => e.fmt(f),
+            Self::Store(e) => e.fmt(f),
+            Self::Random(e) => write!(
+                f,
+                "cannot generate a setup token: no secure randomness ({e})"
+            ),
             Self::HttpClient(e) => {
                 write!(f, "cannot set up the HTTPS client for OIDC discovery: {e}")
             }
@@ -114,6 +264,8 @@ impl std::error::Error for StartupError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Config(e) => Some(e),
+            Self::Store(e) => Some(e),
+            Self::Random(_) => None,
             Self::HttpClient(e) => Some(e),
             Self::Bind { source, .. } => Some(source),
             Self::Serve(e) => Some(e),
@@ -124,5 +276,11 @@ impl std::error::Error for StartupError {
 impl From<ConfigError> for StartupError {
     fn from(e: ConfigError) -> Self {
         Self::Config(e)
+    }
+}
+
+impl From<StoreError> for StartupError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
     }
 }

@@ -1,61 +1,194 @@
-//! sso-server: serves the sso-web SPA with a strict CSP, its runtime SSO config at /api/v1/sso/config, and /healthz.
+//! sso-server: serves the sso-web SPA with a strict CSP, its runtime SSO config at /api/v1/sso/config, the admin settings API under /api/v1/admin, and /healthz.
 
+pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod csp;
 pub mod discovery;
 pub mod error;
+pub mod settings;
 pub mod static_files;
+pub mod store;
 
 use std::future::Future;
 use std::io::Write as _;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
-use crate::config::{Config, Issuer, SsoConfig};
+use crate::auth::{hash_token, hashes_equal, IdpKeys};
+use crate::config::{Config, EnvSettings, Issuer, DEFAULT_DATABASE};
 use crate::discovery::DiscoveryOrigins;
-use crate::error::{ApiError, StartupError};
+use crate::error::{AdminError, ApiError, StartupError};
+use crate::settings::CurrentSettings;
 use crate::static_files::Dist;
+use crate::store::{Snapshot, Store, StoreError};
 
 pub struct AppState {
-    pub sso: Option<SsoConfig>,
     pub dist: Dist,
+    /// The OIDC_* variables: each wins over the stored value of its field.
+    pub env: EnvSettings,
+    pub admin_groups: Vec<String>,
+    pub store: Arc<Store>,
+    /// SHA-256 of SSO_BOOTSTRAP_TOKEN; when unset the hash in the store is used.
+    bootstrap_hash: Option<[u8; 32]>,
+    current: RwLock<Arc<CurrentSettings>>,
     /// The IdP whose origins go into connect-src and form-action: the
-    /// configured issuer, or else the one in dist/sso-config.json.
-    pub idp: Option<Arc<DiscoveryOrigins>>,
+    /// effective issuer, or else the one in dist/sso-config.json. Replaced
+    /// when a save changes the issuer.
+    idp: RwLock<Option<Arc<DiscoveryOrigins>>>,
+    /// The effective issuer's signing keys, for ID tokens on the admin API.
+    keys: RwLock<Option<Arc<IdpKeys>>>,
+    static_issuer: Option<Issuer>,
+    http: reqwest::Client,
+}
+
+/// What start-up did about the setup token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetupToken {
+    /// SSO_BOOTSTRAP_TOKEN is set and is the setup token.
+    FromEnv,
+    /// Generated now; shown this once, only its hash is stored.
+    Created(String),
+    /// Created by an earlier start.
+    Exists,
 }
 
 impl AppState {
     pub fn new(config: &Config) -> Result<Self, StartupError> {
         let dist = Dist::open(&config.dist)?;
-        let issuer = match &config.sso {
-            Some(sso) => Some(sso.issuer.clone()),
-            None => static_config_issuer(dist.root()),
-        };
-        let idp = issuer
-            .map(|issuer| DiscoveryOrigins::new(&issuer).map(Arc::new))
+        let store = Store::open(&config.database)?;
+        let snapshot = store.load()?;
+        let current = CurrentSettings::new(&config.env, snapshot);
+        let static_issuer = static_config_issuer(dist.root());
+        let http = discovery::http_client().map_err(StartupError::HttpClient)?;
+        let idp = current
+            .issuer
+            .as_ref()
+            .or(static_issuer.as_ref())
+            .map(|issuer| DiscoveryOrigins::new(issuer).map(Arc::new))
             .transpose()
             .map_err(StartupError::HttpClient)?;
+        let keys = current
+            .issuer
+            .as_ref()
+            .map(|issuer| Arc::new(IdpKeys::new(issuer.as_str(), http.clone())));
         Ok(Self {
-            sso: config.sso.clone(),
             dist,
-            idp,
+            env: config.env.clone(),
+            admin_groups: config.admin_groups.clone(),
+            store: Arc::new(store),
+            bootstrap_hash: config
+                .bootstrap_token
+                .as_ref()
+                .map(|t| hash_token(t.expose())),
+            current: RwLock::new(Arc::new(current)),
+            idp: RwLock::new(idp),
+            keys: RwLock::new(keys),
+            static_issuer,
+            http,
         })
+    }
+
+    /// The settings in force now (env over stored).
+    pub fn current(&self) -> Arc<CurrentSettings> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub fn keys(&self) -> Option<Arc<IdpKeys>> {
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn idp(&self) -> Option<Arc<DiscoveryOrigins>> {
+        self.idp
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Makes a saved snapshot the one in force: the public config, the CSP
+    /// and the key cache follow at once. Older snapshots than the current one
+    /// are ignored, so racing saves cannot roll the state back.
+    pub fn publish(&self, snapshot: Snapshot) -> Arc<CurrentSettings> {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        if snapshot.version <= current.version() {
+            return Arc::clone(&current);
+        }
+        let next = Arc::new(CurrentSettings::new(&self.env, snapshot));
+        if next.issuer != current.issuer {
+            let issuer = next.issuer.as_ref().or(self.static_issuer.as_ref());
+            let idp = issuer.and_then(|i| match DiscoveryOrigins::new(i) {
+                Ok(idp) => Some(Arc::new(idp)),
+                Err(e) => {
+                    log(&format!("sso-server: cannot set up discovery for {i}: {e}"));
+                    None
+                }
+            });
+            if let Some(idp) = &idp {
+                // So the next page already has the new IdP's origins.
+                let idp = Arc::clone(idp);
+                tokio::spawn(async move {
+                    idp.origins().await;
+                });
+            }
+            *self.idp.write().unwrap_or_else(PoisonError::into_inner) = idp;
+            *self.keys.write().unwrap_or_else(PoisonError::into_inner) = next
+                .issuer
+                .as_ref()
+                .map(|i| Arc::new(IdpKeys::new(i.as_str(), self.http.clone())));
+        }
+        *current = Arc::clone(&next);
+        next
+    }
+
+    /// At start-up: SSO_BOOTSTRAP_TOKEN, or a token generated on the very
+    /// first start (only its hash is stored).
+    pub fn ensure_setup_token(&self) -> Result<SetupToken, StartupError> {
+        if self.bootstrap_hash.is_some() {
+            return Ok(SetupToken::FromEnv);
+        }
+        if self.store.setup_token_hash()?.is_some() {
+            return Ok(SetupToken::Exists);
+        }
+        let token = auth::generate_setup_token().map_err(StartupError::Random)?;
+        if self.store.create_setup_token(&hash_token(&token))? {
+            Ok(SetupToken::Created(token))
+        } else {
+            // Another process created one between the two statements.
+            Ok(SetupToken::Exists)
+        }
+    }
+
+    /// Read from the store on every check, so `reset-setup-token` takes
+    /// effect without a restart.
+    pub async fn is_setup_token(&self, credential: &str) -> Result<bool, AdminError> {
+        let presented = hash_token(credential);
+        let expected = match self.bootstrap_hash {
+            Some(hash) => Some(hash),
+            None => {
+                let store = Arc::clone(&self.store);
+                blocking(move || store.setup_token_hash()).await?
+            }
+        };
+        Ok(expected.is_some_and(|expected| hashes_equal(&presented, &expected)))
     }
 
     /// The CSP for an HTML document whose inline scripts hash to `script_hashes`.
     pub async fn html_policy(&self, script_hashes: &[String]) -> String {
-        match &self.idp {
+        match self.idp() {
             Some(idp) => {
                 let origins = idp.origins().await;
                 // form-action: only the issuer, for a form-POST logout; other
@@ -69,11 +202,30 @@ impl AppState {
     /// Starts the first discovery fetch in the background so that neither
     /// startup nor, usually, the first page waits for the IdP.
     pub fn warm_up(&self) {
-        if let Some(idp) = &self.idp {
-            let idp = Arc::clone(idp);
+        if let Some(idp) = self.idp() {
             tokio::spawn(async move {
                 idp.origins().await;
             });
+        }
+    }
+}
+
+/// Runs blocking store work off the async runtime; a store failure is
+/// logged here and answered as a plain 500.
+pub async fn blocking<T, F>(work: F) -> Result<T, AdminError>
+where
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => {
+            log(&format!("sso-server: settings store: {e}"));
+            Err(AdminError::Internal)
+        }
+        Err(e) => {
+            log(&format!("sso-server: settings store task failed: {e}"));
+            Err(AdminError::Internal)
         }
     }
 }
@@ -103,6 +255,12 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/v1/sso/config", get(api::sso_config))
+        .route(
+            "/api/v1/admin/sso",
+            get(admin::get_settings).put(admin::put_settings),
+        )
+        .route("/api/v1/admin/sso/audit", get(admin::audit))
+        .route("/api/v1/admin/whoami", get(admin::whoami))
         // Unknown API paths must be JSON errors, never the SPA's index.html.
         .route("/api", any(api::not_found))
         .route("/api/", any(api::not_found))
@@ -118,8 +276,14 @@ pub fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
+async fn method_not_allowed(uri: Uri) -> Response {
+    let mut response = ApiError::MethodNotAllowed.into_response();
+    if uri.path() == "/api/v1/admin/sso" {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, PUT"));
+    }
+    response
 }
 
 const PERMISSIONS_POLICY: &str =
@@ -176,7 +340,8 @@ async fn security_headers(
     response
 }
 
-/// The path only: query strings carry authorization codes and state.
+/// The path only: query strings carry authorization codes and state. Headers
+/// (Authorization) and bodies (client secrets) are never logged.
 async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path();
@@ -193,7 +358,7 @@ async fn log_request(request: Request, next: Next) -> Response {
 
 /// `eprintln!` panics when stderr is a closed pipe; a log line is not worth a
 /// failed request.
-fn log(line: &str) {
+pub(crate) fn log(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
@@ -212,8 +377,8 @@ where
         .await
 }
 
-/// The whole program: config from the process env, bind, announce, serve
-/// until SIGTERM or Ctrl-C.
+/// The whole program: config from the process env, open the store, bind,
+/// announce (and show a new setup token once), serve until SIGTERM or Ctrl-C.
 pub async fn run_from_env() -> Result<(), StartupError> {
     let config = Config::from_process_env()?;
     let state = Arc::new(AppState::new(&config)?);
@@ -227,19 +392,49 @@ pub async fn run_from_env() -> Result<(), StartupError> {
         addr: config.listen,
         source,
     })?;
-    let sso = match &config.sso {
+    let setup = match state.ensure_setup_token()? {
+        SetupToken::FromEnv => {
+            "sso-server: setup token: the value of SSO_BOOTSTRAP_TOKEN".to_owned()
+        }
+        SetupToken::Created(token) => format!("sso-server: setup token (shown once): {token}"),
+        SetupToken::Exists => "sso-server: setup token already created; run \"sso-server reset-setup-token\" to make a new one".to_owned(),
+    };
+    let sso = match &state.current().sso {
         Some(sso) => format!("issuer {}, client {}", sso.issuer, sso.client_id),
-        None => "no OIDC_ISSUER/OIDC_CLIENT_ID: the SPA uses its static sso-config.json".to_owned(),
+        None => "SSO not configured yet: set it in the admin page with the setup token, or the SPA uses its static sso-config.json".to_owned(),
     };
     let _ = writeln!(
         std::io::stdout().lock(),
-        "sso-server listening on http://{addr} ({sso})"
+        "{setup}\nsso-server listening on http://{addr} ({sso})"
     );
     serve(listener, state, shutdown_signal())
         .await
         .map_err(StartupError::Serve)?;
     log("sso-server: stopped");
     Ok(())
+}
+
+/// `sso-server reset-setup-token`: replaces the stored setup token with a
+/// new one and returns it. Needs only SSO_DATABASE, so it works even while
+/// the rest of the environment is broken, and while the server runs (which
+/// accepts the new token at once).
+pub fn reset_setup_token_from_env() -> Result<(String, bool), StartupError> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .map(|v| v.to_string_lossy().trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let database =
+        PathBuf::from(var("SSO_DATABASE").unwrap_or_else(|| DEFAULT_DATABASE.to_owned()));
+    let token = reset_setup_token(&database)?;
+    Ok((token, var("SSO_BOOTSTRAP_TOKEN").is_some()))
+}
+
+pub fn reset_setup_token(database: &Path) -> Result<String, StartupError> {
+    let store = Store::open(database)?;
+    let token = auth::generate_setup_token().map_err(StartupError::Random)?;
+    store.replace_setup_token(&hash_token(&token))?;
+    Ok(token)
 }
 
 async fn shutdown_signal() {

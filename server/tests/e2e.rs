@@ -121,18 +121,26 @@ fn run_binary(vars: &[(&str, &str)]) -> std::process::Output {
 fn binary_rejects_bad_env_with_a_clear_message() {
     let d = make_dist();
     let dist = d.dist.to_string_lossy().into_owned();
-    let cases: [(&[(&str, &str)], &str); 5] = [
+    let db = database_for(&d.dist).to_string_lossy().into_owned();
+    let cases: [(&[(&str, &str)], &str); 7] = [
         (
             &[("OIDC_AUTH_METHOD", "x")],
             r#"OIDC_AUTH_METHOD must be "pkce" or "implicit", got "x""#,
         ),
         (
             &[("OIDC_ISSUER", "foo"), ("OIDC_CLIENT_ID", "sso-web")],
-            r#"OIDC_ISSUER must be an absolute https URL (http is allowed only for localhost/127.0.0.1), got "foo""#,
+            r#"OIDC_ISSUER must be an absolute https URL (http is allowed only for localhost/127.0.0.1/[::1]), got "foo""#,
         ),
         (
-            &[("OIDC_ISSUER", "https://idp.example.com")],
-            "OIDC_ISSUER is set but OIDC_CLIENT_ID is not",
+            &[
+                ("OIDC_SECRET", "one-value"),
+                ("OIDC_CLIENT_SECRET", "other-value"),
+            ],
+            "OIDC_SECRET and OIDC_CLIENT_SECRET are both set, to different values",
+        ),
+        (
+            &[("SSO_BOOTSTRAP_TOKEN", "short")],
+            "SSO_BOOTSTRAP_TOKEN must be at least 16 characters long",
         ),
         (
             &[("SSO_LISTEN", "nope")],
@@ -142,9 +150,18 @@ fn binary_rejects_bad_env_with_a_clear_message() {
             &[("SSO_DIST", "/nonexistent/dist")],
             "SSO_DIST must be the SPA build directory",
         ),
+        (
+            &[("SSO_DATABASE", "/proc/sso-server-test/sso.db")],
+            "cannot create the database folder /proc/sso-server-test",
+        ),
     ];
     for (vars, expected) in cases {
-        let mut all: Vec<(&str, &str)> = vec![("SSO_DIST", &dist), ("SSO_LISTEN", "127.0.0.1:0")];
+        let mut all: Vec<(&str, &str)> = vec![
+            ("SSO_DIST", &dist),
+            ("SSO_LISTEN", "127.0.0.1:0"),
+            ("SSO_DATABASE", &db),
+        ];
+        all.retain(|(k, _)| !vars.iter().any(|(v, _)| v == k));
         all.extend_from_slice(vars);
         let output = run_binary(&all);
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -153,8 +170,22 @@ fn binary_rejects_bad_env_with_a_clear_message() {
         assert!(stderr.contains(expected), "{expected} not in {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        for secret in ["one-value", "other-value", "short\n"] {
+            assert!(!stderr.contains(secret), "{stderr}");
+        }
         assert!(output.stdout.is_empty());
     }
+}
+
+#[test]
+fn unknown_arguments_are_refused() {
+    let output = Command::new(BIN)
+        .arg("--frobnicate")
+        .env_clear()
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("usage: sso-server"));
 }
 
 #[test]
@@ -171,6 +202,7 @@ fn binary_announces_serves_logs_without_queries_and_stops_on_sigterm() {
         .env_clear()
         .env("SSO_LISTEN", "127.0.0.1:0")
         .env("SSO_DIST", &dist)
+        .env("SSO_DATABASE", database_for(&d.dist))
         .env("OIDC_ISSUER", &issuer)
         .env("OIDC_CLIENT_ID", "sso-web")
         .stdout(Stdio::piped())
@@ -182,10 +214,20 @@ fn binary_announces_serves_logs_without_queries_and_stops_on_sigterm() {
     let stdout = server.0.stdout.take().expect("stdout");
     let (line_tx, line_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = line_tx.send(line);
+        let mut reader = BufReader::new(stdout);
+        for _ in 0..2 {
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let _ = line_tx.send(line);
+        }
     });
+    let first = line_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("setup token line");
+    assert!(
+        first.starts_with("sso-server: setup token (shown once): "),
+        "{first:?}"
+    );
     let line = line_rx
         .recv_timeout(Duration::from_secs(10))
         .expect("startup line");

@@ -407,7 +407,9 @@ async fn gzip_when_asked() {
 #[test]
 fn missing_index_is_a_startup_error() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let config = config(tmp.path(), &[]);
+    let empty = tmp.path().join("dist");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let config = config(&empty, &[]);
     let err = match sso_server::AppState::new(&config) {
         Err(e) => e,
         Ok(_) => panic!("dist without index.html must be refused"),

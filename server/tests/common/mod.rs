@@ -1,6 +1,8 @@
 //! Shared fixtures: a Trunk-like dist directory in a temp dir, and helpers to drive the router in process.
 #![allow(dead_code)]
 
+pub mod idp;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -72,15 +74,30 @@ pub fn make_dist() -> TestDist {
     TestDist { tmp, dist }
 }
 
+/// The test's SQLite file: next to the dist dir, inside its temp dir.
+pub fn database_for(dist: &Path) -> PathBuf {
+    dist.parent()
+        .expect("dist has a parent")
+        .join("data/sso.db")
+}
+
+/// Env for a test server: SSO_DIST is `dist`, SSO_DATABASE sits next to it
+/// unless `vars` names one.
 pub fn config(dist: &Path, vars: &[(&str, &str)]) -> Config {
+    let database = database_for(dist).to_string_lossy().into_owned();
     let dist = dist.to_string_lossy().into_owned();
     Config::from_lookup(|name| {
         if name == "SSO_DIST" {
             return Some(dist.clone());
         }
-        vars.iter()
+        let var = vars
+            .iter()
             .find(|(k, _)| *k == name)
-            .map(|(_, v)| (*v).to_owned())
+            .map(|(_, v)| (*v).to_owned());
+        if name == "SSO_DATABASE" && var.is_none() {
+            return Some(database.clone());
+        }
+        var
     })
     .expect("valid test config")
 }
@@ -126,4 +143,43 @@ pub fn directive<'a>(csp: &'a str, name: &str) -> &'a str {
         .map(str::trim)
         .find(|d| d.split(' ').next() == Some(name))
         .unwrap_or("")
+}
+
+/// A request to the admin API with an optional Bearer credential,
+/// If-Match and JSON body.
+pub fn admin_request(
+    method: &str,
+    uri: &str,
+    bearer: Option<&str>,
+    if_match: Option<&str>,
+    body: Option<&str>,
+) -> Request<Body> {
+    let mut builder = Request::builder().method(method).uri(uri);
+    if let Some(bearer) = bearer {
+        builder = builder.header("authorization", format!("Bearer {bearer}"));
+    }
+    if let Some(tag) = if_match {
+        builder = builder.header("if-match", tag);
+    }
+    match body {
+        Some(body) => builder
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_owned())),
+        None => builder.body(Body::empty()),
+    }
+    .expect("request")
+}
+
+/// Every header and the body, as one string to search for leaks.
+pub async fn everything(response: Response<Body>) -> (axum::http::StatusCode, String) {
+    let status = response.status();
+    let mut text = format!("{status}\n");
+    for (name, value) in response.headers() {
+        text.push_str(&format!(
+            "{name}: {}\n",
+            String::from_utf8_lossy(value.as_bytes())
+        ));
+    }
+    text.push_str(&String::from_utf8_lossy(&body(response).await));
+    (status, text)
 }

@@ -1,0 +1,257 @@
+//! The admin API under /api/v1/admin: the SSO settings (GET, and PUT with If-Match on the version), their audit log, and who the caller is.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+use crate::auth::{authenticate, AdminIdentity};
+use crate::error::AdminError;
+use crate::settings::{self, CurrentSettings};
+use crate::store::{AuditEntry, UpdateOutcome};
+use crate::{blocking, log, AppState};
+
+/// Settings bodies are a few hundred bytes.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+pub const DEFAULT_AUDIT_LIMIT: u32 = 20;
+pub const MAX_AUDIT_LIMIT: u32 = 100;
+
+fn no_store() -> (header::HeaderName, HeaderValue) {
+    (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+}
+
+fn settings_response(state: &AppState, current: &CurrentSettings) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", current.version()))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+    (
+        StatusCode::OK,
+        [no_store(), (header::ETAG, etag)],
+        Json(current.document(&state.env)),
+    )
+        .into_response()
+}
+
+pub async fn get_settings(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, AdminError> {
+    authenticate(&state, &headers).await?;
+    Ok(settings_response(&state, &state.current()))
+}
+
+pub async fn put_settings(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+) -> Result<Response, AdminError> {
+    let (parts, body) = request.into_parts();
+    let admin = authenticate(&state, &parts.headers).await?;
+    let expected = if_match(&parts.headers, state.current().version())?;
+    if !is_json(&parts.headers) {
+        return Err(AdminError::InvalidJson(
+            "send the settings as JSON with Content-Type: application/json".to_owned(),
+        ));
+    }
+    let bytes = read_body(&parts.headers, body).await?;
+    let mut patch = settings::parse_patch(&bytes)?;
+    settings::enforce_env_locks(&state.env, &mut patch)?;
+    let actor = admin.actor();
+    let store = Arc::clone(&state.store);
+    let outcome = blocking(move || store.update(expected, &patch, &actor)).await?;
+    let snapshot = match outcome {
+        UpdateOutcome::Stale { current_version } => {
+            return Err(AdminError::PreconditionFailed { current_version })
+        }
+        UpdateOutcome::Unchanged(snapshot) => snapshot,
+        UpdateOutcome::Changed { snapshot, fields } => {
+            let actor = admin.actor();
+            log(&format!(
+                "sso-server: SSO settings version {} saved by {} ({}): {}",
+                snapshot.version,
+                actor.name,
+                actor.kind.as_str(),
+                fields.join(", ")
+            ));
+            state.publish(snapshot.clone());
+            snapshot
+        }
+    };
+    // This write's own document, even if another save has landed since.
+    Ok(settings_response(
+        &state,
+        &CurrentSettings::new(&state.env, snapshot),
+    ))
+}
+
+/// The version named by `If-Match: "7"`. Without it a PUT could silently
+/// undo someone else's save, so it is required; `*` is refused for the same
+/// reason. A tag that is not ours can never match: 412.
+fn if_match(headers: &HeaderMap, current_version: u64) -> Result<u64, AdminError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Err(AdminError::PreconditionRequired);
+    };
+    let value = value.to_str().unwrap_or("").trim();
+    if value == "*" {
+        return Err(AdminError::PreconditionRequired);
+    }
+    value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or(AdminError::PreconditionFailed { current_version })
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, AdminError> {
+    let too_large = AdminError::PayloadTooLarge {
+        limit: MAX_BODY_BYTES,
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(too_large);
+    }
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large)
+}
+
+#[derive(Serialize)]
+struct AuditPage {
+    entries: Vec<AuditEntry>,
+    next_before: Option<i64>,
+}
+
+pub async fn audit(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+) -> Result<Response, AdminError> {
+    authenticate(&state, request.headers()).await?;
+    let (limit, before) = audit_query(request.uri().query().unwrap_or(""))?;
+    let store = Arc::clone(&state.store);
+    let (entries, next_before) = blocking(move || store.audit(limit, before)).await?;
+    Ok((
+        [no_store()],
+        Json(AuditPage {
+            entries,
+            next_before,
+        }),
+    )
+        .into_response())
+}
+
+fn audit_query(query: &str) -> Result<(u32, Option<i64>), AdminError> {
+    let mut limit = DEFAULT_AUDIT_LIMIT;
+    let mut before = None;
+    let mut errors = BTreeMap::new();
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "limit" => match value.parse::<u32>() {
+                Ok(n) if (1..=MAX_AUDIT_LIMIT).contains(&n) => limit = n,
+                _ => {
+                    errors.insert(
+                        "limit".to_owned(),
+                        format!("must be a whole number from 1 to {MAX_AUDIT_LIMIT}"),
+                    );
+                }
+            },
+            "before" => match value.parse::<i64>() {
+                Ok(n) if n > 0 => before = Some(n),
+                _ => {
+                    errors.insert(
+                        "before".to_owned(),
+                        "must be an entry id (a positive whole number)".to_owned(),
+                    );
+                }
+            },
+            _ => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok((limit, before))
+    } else {
+        Err(AdminError::validation(errors))
+    }
+}
+
+#[derive(Serialize)]
+struct WhoAmI {
+    via: &'static str,
+    subject: Option<String>,
+    name: Option<String>,
+    groups: Vec<String>,
+}
+
+pub async fn whoami(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, AdminError> {
+    let body = match authenticate(&state, &headers).await? {
+        AdminIdentity::Sso {
+            subject,
+            name,
+            groups,
+            ..
+        } => WhoAmI {
+            via: "sso",
+            subject: Some(subject),
+            name,
+            groups,
+        },
+        AdminIdentity::SetupToken => WhoAmI {
+            via: "setup_token",
+            subject: None,
+            name: None,
+            groups: Vec::new(),
+        },
+    };
+    Ok(([no_store()], Json(body)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_forms() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(if_match(&headers, 3), Err(AdminError::PreconditionRequired));
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("\"7\""));
+        assert_eq!(if_match(&headers, 3), Ok(7));
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("*"));
+        assert_eq!(if_match(&headers, 3), Err(AdminError::PreconditionRequired));
+        for stale in ["7", "W/\"3\"", "\"x\"", "\"\""] {
+            headers.insert(header::IF_MATCH, HeaderValue::from_static(stale));
+            assert_eq!(
+                if_match(&headers, 3),
+                Err(AdminError::PreconditionFailed { current_version: 3 }),
+                "{stale}"
+            );
+        }
+    }
+
+    #[test]
+    fn audit_query_bounds() {
+        assert_eq!(audit_query(""), Ok((20, None)));
+        assert_eq!(audit_query("limit=100&before=12"), Ok((100, Some(12))));
+        for bad in ["limit=0", "limit=101", "limit=x", "before=0", "before=-1"] {
+            assert!(
+                matches!(audit_query(bad), Err(AdminError::ValidationFailed { .. })),
+                "{bad}"
+            );
+        }
+    }
+}
