@@ -31,6 +31,32 @@ pub fn html_policy(script_hashes: &[String], connect: &[String], form_action: &[
     )
 }
 
+/// The sources the admin document adds to `connect-src`.
+pub const ADMIN_CONNECT_SOURCES: [&str; 4] = [
+    "https:",
+    "http://localhost:*",
+    "http://127.0.0.1:*",
+    "http://[::1]:*",
+];
+
+/// `policy` with [`ADMIN_CONNECT_SOURCES`] appended to its `connect-src` directive.
+pub fn widen_connect_for_admin(policy: &str) -> String {
+    policy
+        .split("; ")
+        .map(|directive| match directive.strip_prefix("connect-src ") {
+            Some(sources) => {
+                let mut sources = sources.to_string();
+                for source in ADMIN_CONNECT_SOURCES {
+                    push_source(&mut sources, source);
+                }
+                format!("connect-src {sources}")
+            }
+            None => directive.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn push_source(list: &mut String, source: &str) {
     if !list.split(' ').any(|s| s == source) {
         list.push(' ');

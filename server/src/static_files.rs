@@ -251,11 +251,11 @@ pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Resp
     }
     let path = request.uri().path();
     if path == "/" || path == "/index.html" {
-        return index_response(&state, request.headers()).await;
+        return index_response(&state, request.headers(), path).await;
     }
     match state.dist.resolve(path).await {
         Resolved::File(file) => file_response(&file, request).await,
-        Resolved::NotAFile => index_response(&state, request.headers()).await,
+        Resolved::NotAFile => index_response(&state, request.headers(), path).await,
         Resolved::Invalid => ApiError::InvalidPath.into_response(),
     }
 }
@@ -287,12 +287,22 @@ async fn file_response(file: &Path, request: Request) -> Response {
     response
 }
 
+/// The admin page's "Check configuration" fetches a provider that is not saved yet, so
+/// its document may connect to any https origin (and loopback http for a local IdP).
+/// Only this page gets it; the SPA's nav link loads /admin as a full page for that reason.
+pub fn is_admin_document(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/")
+}
+
 /// Sets its own CSP (rather than leaving it to the middleware) so the hashes
 /// are those of the exact bytes sent, also on a 304 whose headers the browser
 /// merges into its cached copy.
-async fn index_response(state: &AppState, request_headers: &HeaderMap) -> Response {
+async fn index_response(state: &AppState, request_headers: &HeaderMap, path: &str) -> Response {
     let page = state.dist.index().await;
-    let policy = state.html_policy(&page.script_hashes).await;
+    let mut policy = state.html_policy(&page.script_hashes).await;
+    if is_admin_document(path) {
+        policy = csp::widen_connect_for_admin(&policy);
+    }
     let mut headers = HeaderMap::new();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
     headers.insert(header::ETAG, page.etag.clone());

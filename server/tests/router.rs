@@ -175,6 +175,31 @@ async fn html_csp_hashes_the_inline_boot_script() {
 }
 
 #[tokio::test]
+async fn only_the_admin_document_may_connect_to_unsaved_providers() {
+    let d = make_dist();
+    let app = app(&d.dist, &[]);
+    let admin = header(&get(&app, "/admin").await, "content-security-policy");
+    assert_eq!(
+        directive(&admin, "connect-src"),
+        "connect-src 'self' https: http://localhost:* http://127.0.0.1:* http://[::1]:*"
+    );
+    // Everything else in the policy stays as strict as on other pages.
+    let me = header(&get(&app, "/me").await, "content-security-policy");
+    assert_eq!(
+        directive(&admin, "script-src"),
+        directive(&me, "script-src")
+    );
+    for path in ["/", "/me", "/oidc/callback?code=x", "/administrator"] {
+        let csp = header(&get(&app, path).await, "content-security-policy");
+        assert_eq!(
+            directive(&csp, "connect-src"),
+            "connect-src 'self'",
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn non_html_responses_get_a_locked_down_csp() {
     let d = make_dist();
     let app = app(&d.dist, &[]);
