@@ -22,7 +22,10 @@ pids+=($!)
 for _ in $(seq 1 100); do grep -q "idp ready" target/demo/idp.out 2>/dev/null && break; sleep 0.1; done
 grep -q "idp ready" target/demo/idp.out || { cat target/demo/idp.log >&2; echo "demo: the dev IdP did not start" >&2; exit 1; }
 
-SSO_LISTEN=$LISTEN SSO_DIST=dist OIDC_ISSUER="http://127.0.0.1:$IDP_PORT" OIDC_CLIENT_ID=sso-web \
+# The dev IdP's issuer and client come from the environment, so /admin shows them as
+# env-locked; the setup token is fixed for the demo (never do that in production).
+SSO_LISTEN=$LISTEN SSO_DIST=dist SSO_DATABASE=target/demo/sso.db SSO_BOOTSTRAP_TOKEN=demo-setup-token-0000 \
+  OIDC_ISSUER="http://127.0.0.1:$IDP_PORT" OIDC_CLIENT_ID=sso-web \
   target/release/sso-server &
 pids+=($!)
 
@@ -32,6 +35,7 @@ cat <<INFO
     app:    http://$LISTEN/
     IdP:    http://127.0.0.1:$IDP_PORT  (oidc-provider, dev login form; logs in target/demo/idp.log)
     users:  alice (groups admins, ml-team), bob (ml-team), carol (no groups); any non-empty password
+    admin:  http://$LISTEN/admin  as alice, or with the setup token demo-setup-token-0000
   Ctrl-C to stop.
 
 INFO

@@ -71,6 +71,36 @@ pub struct SettingsUpdate {
     pub client_secret: Option<Option<String>>,
 }
 
+/// What the admin typed into the form (trimmed), before it is turned into a PUT.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TypedSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub auth_method: String,
+    pub groups_claim: String,
+    pub scopes: Vec<String>,
+}
+
+impl SettingsUpdate {
+    /// Only what differs from `base` and is not locked by the environment: untouched
+    /// fields stay out of the PUT, so they keep their source and the audit log names
+    /// only what the admin changed.
+    pub fn changes(base: &SsoSettings, typed: &TypedSettings) -> Self {
+        fn changed<T: PartialEq + Clone>(field: &Field<T>, typed: &T, default: T) -> Option<T> {
+            let current = field.value.clone().unwrap_or(default);
+            (field.source != Source::Env && current != *typed).then(|| typed.clone())
+        }
+        SettingsUpdate {
+            issuer: changed(&base.issuer, &typed.issuer, String::new()),
+            client_id: changed(&base.client_id, &typed.client_id, String::new()),
+            auth_method: changed(&base.auth_method, &typed.auth_method, "pkce".into()),
+            groups_claim: changed(&base.groups_claim, &typed.groups_claim, "groups".into()),
+            scopes: changed(&base.scopes, &typed.scopes, Vec::new()),
+            client_secret: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: u64,
@@ -206,6 +236,64 @@ mod tests {
             serde_json::to_string(&SettingsUpdate::default()).unwrap(),
             "{}"
         );
+    }
+
+    fn fresh() -> SsoSettings {
+        let unset = |value: Option<&str>| Field {
+            value: value.map(str::to_string),
+            source: Source::Unset,
+            env_var: None,
+        };
+        SsoSettings {
+            issuer: unset(None),
+            client_id: Field {
+                value: Some("env-client".into()),
+                source: Source::Env,
+                env_var: Some("OIDC_CLIENT_ID".into()),
+            },
+            auth_method: unset(Some("pkce")),
+            groups_claim: unset(Some("groups")),
+            scopes: Field {
+                value: Some(vec![]),
+                source: Source::Unset,
+                env_var: None,
+            },
+            client_secret: SecretState {
+                set: false,
+                source: Source::Unset,
+                env_var: None,
+            },
+        }
+    }
+
+    #[test]
+    fn changes_leave_out_untouched_defaults_and_env_fields() {
+        let typed = TypedSettings {
+            issuer: "https://idp".into(),
+            client_id: "typed-over-env".into(),
+            auth_method: "pkce".into(),
+            groups_claim: "groups".into(),
+            scopes: vec![],
+        };
+        let update = SettingsUpdate::changes(&fresh(), &typed);
+        assert_eq!(
+            update,
+            SettingsUpdate {
+                issuer: Some("https://idp".into()),
+                ..Default::default()
+            }
+        );
+        let typed = TypedSettings {
+            auth_method: "implicit".into(),
+            groups_claim: "roles".into(),
+            scopes: vec!["groups".into()],
+            ..typed
+        };
+        let update = SettingsUpdate::changes(&fresh(), &typed);
+        assert_eq!(update.auth_method.as_deref(), Some("implicit"));
+        assert_eq!(update.groups_claim.as_deref(), Some("roles"));
+        assert_eq!(update.scopes, Some(vec!["groups".to_string()]));
+        assert_eq!(update.client_id, None, "env-locked fields are never sent");
     }
 
     #[test]

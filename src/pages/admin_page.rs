@@ -4,7 +4,7 @@
 use crate::admin::check::{check_discovery, check_jwks, CheckItem, CheckTarget, Fetched, Status};
 use crate::admin::presets::{issuer_warnings, Preset};
 use crate::api::client;
-use crate::api::{ApiError, AuditPage, SettingsDocument, SettingsUpdate, Source};
+use crate::api::{ApiError, AuditPage, SettingsDocument, SettingsUpdate, Source, TypedSettings};
 use crate::auth::storage::{SessionStore, SETUP_TOKEN_KEY};
 use crate::auth::{browser, http, use_auth};
 use crate::components::{CopyValue, SignInButton};
@@ -181,32 +181,25 @@ impl Form {
             .collect()
     }
 
-    /// Every field the environment does not lock, as typed.
+    /// The PUT body: fields that differ from `doc` (and are not env-locked), plus the
+    /// secret when the admin chose to replace or clear it.
     fn update(self, doc: &SettingsDocument) -> SettingsUpdate {
-        let s = &doc.settings;
-        let editable = |source: Source, value: String| (source != Source::Env).then_some(value);
-        SettingsUpdate {
-            issuer: editable(
-                s.issuer.source,
-                self.issuer.get_untracked().trim().to_string(),
-            ),
-            client_id: editable(
-                s.client_id.source,
-                self.client_id.get_untracked().trim().to_string(),
-            ),
-            auth_method: editable(s.auth_method.source, self.auth_method.get_untracked()),
-            groups_claim: editable(
-                s.groups_claim.source,
-                self.groups_claim.get_untracked().trim().to_string(),
-            ),
-            scopes: (s.scopes.source != Source::Env).then(|| self.scope_list()),
-            client_secret: match self.secret.get_untracked() {
-                _ if s.client_secret.source == Source::Env => None,
+        let typed = TypedSettings {
+            issuer: self.issuer.get_untracked().trim().to_string(),
+            client_id: self.client_id.get_untracked().trim().to_string(),
+            auth_method: self.auth_method.get_untracked(),
+            groups_claim: self.groups_claim.get_untracked().trim().to_string(),
+            scopes: self.scope_list(),
+        };
+        let mut update = SettingsUpdate::changes(&doc.settings, &typed);
+        if doc.settings.client_secret.source != Source::Env {
+            update.client_secret = match self.secret.get_untracked() {
                 SecretEdit::Keep => None,
                 SecretEdit::Replace(secret) => Some(Some(secret)),
                 SecretEdit::Clear => Some(None),
-            },
+            };
         }
+        update
     }
 }
 

@@ -4,8 +4,10 @@
 // server's GET /healthz, and (in tests) for what the user would see.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,13 +31,17 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 const children = new Set();
-// Last resort if a test process dies without running its `after` hooks.
-process.on('exit', () => {
+/** Temporary folders (each server's SSO_DATABASE) still to remove. */
+const tempDirs = new Set();
+function killAllAndClean() {
   for (const child of children) child.kill('SIGKILL');
-});
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+// Last resort if a test process dies without running its `after` hooks.
+process.on('exit', killAllAndClean);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(signal, () => {
-    for (const child of children) child.kill('SIGKILL');
+    killAllAndClean();
     process.kill(process.pid, signal);
   });
 }
@@ -82,14 +88,22 @@ export async function assertPortFree(host, port, what) {
 
 /** A child process whose stdout and stderr go to a log file under artifacts/. */
 class Child {
-  constructor(name, command, args, { env, logFile }) {
+  /**
+   * @param {{ env: object, logFile: string, inherit?: (name: string) => boolean }} options
+   *   `inherit` picks the variables of this process the child gets (all by default); `env` is
+   *   added on top.
+   */
+  constructor(name, command, args, { env, logFile, inherit = () => true }) {
     this.name = name;
     this.logFile = logFile;
     this.log = createWriteStream(logFile, { flags: 'w' });
     this.tail = '';
     this.proc = spawn(command, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([key]) => inherit(key))),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(this.proc);
@@ -222,31 +236,73 @@ async function waitForHealthz(url, child) {
   }
 }
 
+/** A new empty folder under the OS temp dir, removed at stop (or when this process exits). */
+function makeTempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return {
+    dir,
+    async remove() {
+      await rm(dir, { recursive: true, force: true });
+      tempDirs.delete(dir);
+    },
+  };
+}
+
 /**
- * Starts the built sso-server serving dist/ against the given issuer, and waits for /healthz.
+ * Starts the built sso-server serving dist/ and waits for /healthz.
+ *
+ * Every server gets its own SQLite file (`SSO_DATABASE`) in a new temp folder, removed by
+ * `stop()`, so no state leaks between servers or into the repo's ./data.
+ *
+ * @param {object} options
+ * @param {string} options.listen `host:port`
+ * @param {string|null} options.issuer `OIDC_ISSUER`; `null` starts the server without
+ *   `OIDC_ISSUER` and `OIDC_CLIENT_ID`, unconfigured (set up through /admin).
+ * @param {string} [options.clientId] `OIDC_CLIENT_ID` (only with an issuer)
+ * @param {string} [options.bootstrapToken] `SSO_BOOTSTRAP_TOKEN` (the setup token, >= 16 chars)
+ * @param {Record<string,string>} [options.env] more variables (e.g. `SSO_ADMIN_GROUPS`)
  */
-export async function startServer({ listen, issuer, clientId = 'sso-web', logName = 'server' }) {
+export async function startServer({
+  listen, issuer, clientId = 'sso-web', bootstrapToken, env = {}, logName = 'server',
+}) {
   const { dist, bin } = assertBuilt();
   const [host, port] = [listen.slice(0, listen.lastIndexOf(':')), Number(listen.slice(listen.lastIndexOf(':') + 1))];
   await assertPortFree(host, port, 'sso-server');
+  if (bootstrapToken !== undefined && bootstrapToken.length < 16) {
+    throw new Error(`SSO_BOOTSTRAP_TOKEN must be at least 16 characters, got ${bootstrapToken.length}`);
+  }
   const origin = `http://${listen}`;
+  const temp = makeTempDir('sso-e2e-db-');
+  const database = join(temp.dir, 'sso.db');
   const child = new Child('sso-server', bin, [], {
+    // The settings must come from here only, never from the shell that runs the tests.
+    inherit: (key) => !key.startsWith('OIDC_') && !key.startsWith('SSO_'),
     env: {
       SSO_LISTEN: listen,
       SSO_DIST: dist,
-      OIDC_ISSUER: issuer,
-      OIDC_CLIENT_ID: clientId,
+      SSO_DATABASE: database,
+      ...(issuer ? { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId } : {}),
+      ...(bootstrapToken !== undefined ? { SSO_BOOTSTRAP_TOKEN: bootstrapToken } : {}),
       RUST_LOG: process.env.RUST_LOG ?? 'info',
+      ...env,
     },
     logFile: artifactPath(`${logName}.log`),
   });
+  const stop = async () => {
+    try {
+      await child.stop();
+    } finally {
+      await temp.remove();
+    }
+  };
   try {
     await waitForHealthz(`${origin}/healthz`, child);
   } catch (err) {
-    await child.stop();
+    await stop();
     throw err;
   }
-  return { origin, logFile: child.logFile, stop: () => child.stop() };
+  return { origin, database, logFile: child.logFile, stop };
 }
 
 export async function launchBrowser() {
@@ -300,8 +356,12 @@ export const E2E = Object.freeze({
 /**
  * The whole stack for one test file: IdP, server, Chromium. Stops all of it on failure too.
  * @param {string} suite used to name the log files
+ * @param {object} [options]
+ * @param {object} [options.server] passed on to `startServer` (e.g. `{ issuer: null,
+ *   bootstrapToken }` for an unconfigured server); by default the server's OIDC_ISSUER is the IdP
+ * @param {string[]} [options.redirectOrigins] more origins the IdP accepts redirects to
  */
-export async function startStack(suite) {
+export async function startStack(suite, { server: serverOptions = {}, redirectOrigins = [] } = {}) {
   const stack = { stops: [] };
   const close = async () => {
     const errors = [];
@@ -313,17 +373,23 @@ export async function startStack(suite) {
   };
   try {
     assertBuilt();
-    const idp = await startIdp({ port: E2E.idpPort, redirectOrigins: [E2E.appOrigin], logName: `${suite}.idp` });
+    const idp = await startIdp({
+      port: E2E.idpPort, redirectOrigins: [E2E.appOrigin, ...redirectOrigins], logName: `${suite}.idp`,
+    });
     stack.stops.push(idp.stop);
-    const server = await startServer({ listen: E2E.appListen, issuer: idp.issuer, logName: `${suite}.server` });
+    const server = await startServer({
+      listen: E2E.appListen, issuer: idp.issuer, logName: `${suite}.server`, ...serverOptions,
+    });
     stack.stops.push(server.stop);
     const discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
     const browser = await launchBrowser();
     stack.stops.push(() => browser.close());
 
     return {
+      /** The dev IdP's issuer (the server's OIDC_ISSUER unless `options.server.issuer` says otherwise). */
       issuer: idp.issuer,
       appOrigin: server.origin,
+      server,
       discovery,
       browser,
       close,

@@ -143,6 +143,154 @@ export class LogoutPage {
   }
 }
 
+/** `/admin`: the setup-token form, the not-admin panel, or the SSO settings editor. */
+export class AdminPage {
+  constructor(page, { appOrigin }) {
+    this.page = page;
+    this.appOrigin = appOrigin;
+    // Signed out: the setup token form (and SSO sign-in, which returns to /admin).
+    this.setupTokenInput = tid(page, 'setup-token-input');
+    this.useSetupTokenButton = tid(page, 'use-setup-token');
+    this.signInButton = tid(page, 'sign-in');
+    this.rejected = tid(page, 'admin-rejected');
+    // Signed in without admin rights, or the API failed.
+    this.notAdmin = tid(page, 'not-admin');
+    this.adminError = tid(page, 'admin-error');
+    // The editor.
+    this.presetSelect = tid(page, 'preset-select');
+    this.presetProblem = tid(page, 'preset-problem');
+    this.presetSteps = tid(page, 'preset-steps');
+    this.issuerWarnings = tid(page, 'issuer-warning');
+    this.secretState = tid(page, 'secret-state');
+    this.secretReplace = tid(page, 'secret-replace');
+    this.secretClear = tid(page, 'secret-clear');
+    this.secretInput = tid(page, 'secret-input');
+    this.saveButton = tid(page, 'save');
+    this.saveOk = tid(page, 'save-ok');
+    this.saveConflict = tid(page, 'save-conflict');
+    this.reloadNewest = tid(page, 'reload-newest');
+    this.reloaded = tid(page, 'reloaded');
+    this.saveError = tid(page, 'save-error');
+    this.callbackUrl = tid(page, 'callback-url');
+    this.logoutUrl = tid(page, 'logout-url');
+    this.checkButton = tid(page, 'check-config');
+    this.checkResults = tid(page, 'check-results');
+    this.checkItems = tid(page, 'check-item');
+    this.audit = tid(page, 'audit');
+    this.auditEntries = tid(page, 'audit-entry');
+    this.auditEmpty = tid(page, 'audit-empty');
+  }
+
+  /** Opens /admin (a full page load) and returns the document response. */
+  goto() {
+    return this.page.goto(`${this.appOrigin}/admin`);
+  }
+
+  /** `field-<name>`: issuer, client_id, groups_claim, scopes (inputs), auth_method (select). */
+  field(name) {
+    return tid(this.page, `field-${name}`);
+  }
+
+  /** A preset's own input, e.g. `region` and `pool` for Cognito. */
+  presetInput(key) {
+    return tid(this.page, `preset-${key}`);
+  }
+
+  /** "set by OIDC_…" next to a field the environment sets. */
+  envBadge(field) {
+    return tid(this.page, `env-badge-${field}`);
+  }
+
+  /** After "Load the newest version": the newest saved value, next to a field where it differs. */
+  savedHint(field) {
+    return tid(this.page, `saved-${field}`);
+  }
+
+  /** The error shown next to a field (inside the same field block as its input). */
+  fieldError(field) {
+    return this.page.locator('.admin-form__field', { has: this.field(field) }).getByRole('alert');
+  }
+
+  async fieldValue(name) {
+    return this.field(name).inputValue();
+  }
+
+  /** Types the setup token and submits it; waits for the editor to have loaded the settings. */
+  async useSetupToken(token) {
+    await this.setupTokenInput.fill(token);
+    await this.useSetupTokenButton.click();
+  }
+
+  /** Resolves once the editor shows the loaded settings (Save is enabled). */
+  async waitForEditor() {
+    await this.saveButton.waitFor();
+    await this.page.waitForFunction(
+      () => document.querySelector('[data-testid="save"]')?.disabled === false,
+    );
+  }
+
+  /** The document from `/admin`, then the setup token, then the editor. */
+  async openWithSetupToken(token) {
+    const response = await this.goto();
+    await this.setupTokenInput.waitFor();
+    await this.useSetupToken(token);
+    await this.waitForEditor();
+    return response;
+  }
+
+  async choosePreset(id) {
+    await this.presetSelect.selectOption(id);
+  }
+
+  /**
+   * Clicks Save and waits for the server's answer to the PUT and then for the banner the user
+   * sees. Returns `{ response, body }` of the PUT.
+   */
+  async save() {
+    const put = this.page.waitForResponse(
+      (res) => new URL(res.url()).pathname === '/api/v1/admin/sso' && res.request().method() === 'PUT',
+    );
+    await this.saveButton.click();
+    const response = await put;
+    const body = await response.json();
+    await this.saveOk.or(this.saveConflict).or(this.saveError).first().waitFor();
+    await this.page.waitForFunction(
+      () => document.querySelector('[data-testid="save"]')?.disabled === false,
+    );
+    return { response, body };
+  }
+
+  /** Runs "Check configuration"; returns the items as `{ id, status, text }`. */
+  async checkConfiguration() {
+    await this.checkButton.click();
+    await this.checkResults.waitFor();
+    await this.page.waitForFunction(
+      () => document.querySelector('[data-testid="check-config"]')?.disabled === false,
+    );
+    const items = [];
+    for (const item of await this.checkItems.all()) {
+      items.push({
+        id: await item.getAttribute('data-check-id'),
+        status: await item.getAttribute('data-status'),
+        text: (await item.textContent()).trim(),
+      });
+    }
+    return items;
+  }
+
+  /** The audit table's rows as `{ at, actor, fields: string[], version }`. */
+  async auditRows() {
+    const rows = [];
+    for (const row of await this.auditEntries.all()) {
+      const cells = (await row.locator('td').allTextContents()).map((s) => s.trim());
+      rows.push({
+        at: cells[0], actor: cells[1], fields: cells[2] ? cells[2].split(/,\s*/) : [], version: cells[3],
+      });
+    }
+    return rows;
+  }
+}
+
 /** All page objects for one browser page, plus the user journeys built from them. */
 export class App {
   constructor(page, stack) {
@@ -156,6 +304,9 @@ export class App {
     this.authError = new AuthErrorPanel(page);
     this.logout = new LogoutPage(page);
     this.notFound = new NotFoundPage(page, stack);
+    this.admin = new AdminPage(page, stack);
+    /** The nav bar's Admin link (shown once the server accepts the signed-in user as an admin). */
+    this.navAdmin = tid(page, 'nav-admin');
   }
 
   /** The stored session (parsed), or null when sessionStorage has none. */
@@ -187,11 +338,14 @@ export class App {
   /**
    * After the login form: the IdP either asks for consent or sends the browser straight back.
    * Waits for whichever the user sees first; clicks "Continue" on a consent page.
+   * @param {...import('playwright-core').Locator} landed more elements that mean "back at the app"
+   *   (the identity page and the error panel always count)
    */
-  async passConsentIfAsked() {
-    const next = this.consent.continueButton
+  async passConsentIfAsked(...landed) {
+    let next = this.consent.continueButton
       .or(this.identity.name)
       .or(this.authError.panel);
+    for (const locator of landed) next = next.or(locator);
     await next.first().waitFor();
     if (await this.consent.continueButton.isVisible()) {
       await this.consent.continueButton.click();
