@@ -1,7 +1,7 @@
 //! The root: auth context, nav bar, and the route table.
 
 use crate::auth::provide_auth_context;
-use crate::components::NavBar;
+use crate::components::{ExpiryWarning, NavBar};
 use crate::pages::{AdminPage, HomePage, IdentityPage, LogoutPage, NotFoundPage, OidcCallbackPage};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -13,6 +13,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <NavBar/>
+            <ExpiryWarning/>
             <Routes fallback=|| view! { <NotFoundPage/> }>
                 <Route path=path!("/") view=HomePage/>
                 <Route path=path!("/oidc/callback") view=OidcCallbackPage/>

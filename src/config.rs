@@ -5,7 +5,7 @@
 
 use crate::oidc::identity::DEFAULT_GROUPS_CLAIM;
 use crate::oidc::url::check_issuer;
-use crate::oidc::OidcError;
+use crate::oidc::{Flow, OidcError};
 use serde::{Deserialize, Serialize};
 
 pub const CONFIG_API_PATH: &str = "/api/v1/sso/config";
@@ -43,6 +43,34 @@ pub struct RuntimeConfig {
     pub scopes: Vec<String>,
     #[serde(default = "default_groups_claim")]
     pub groups_claim: String,
+    /// The server holds a client secret: codes are redeemed through
+    /// `POST /api/v1/sso/token`, never at the IdP from the browser.
+    #[serde(default)]
+    pub token_relay: bool,
+    /// Implicit only: `form_post` (default; needs sso-server's POST bridge) or
+    /// `fragment` (static hosting).
+    #[serde(default)]
+    pub response_mode: Option<ResponseMode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", try_from = "String")]
+pub enum ResponseMode {
+    FormPost,
+    Fragment,
+}
+
+impl TryFrom<String> for ResponseMode {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        match value.as_str() {
+            "form_post" => Ok(ResponseMode::FormPost),
+            "fragment" => Ok(ResponseMode::Fragment),
+            other => Err(format!(
+                "response_mode must be \"form_post\" or \"fragment\", got \"{other}\""
+            )),
+        }
+    }
 }
 
 fn default_groups_claim() -> String {
@@ -86,6 +114,15 @@ impl RuntimeConfig {
         Ok(())
     }
 
+    /// The protocol flow these settings select.
+    pub fn flow(&self) -> Flow {
+        match (self.auth_method, self.response_mode) {
+            (AuthMethod::Pkce, _) => Flow::Code,
+            (AuthMethod::Implicit, Some(ResponseMode::Fragment)) => Flow::ImplicitFragment,
+            (AuthMethod::Implicit, _) => Flow::ImplicitFormPost,
+        }
+    }
+
     /// The provider's host, for the "Sign in with SSO" button.
     pub fn provider_host(&self) -> String {
         crate::oidc::url::HttpUrl::parse(&self.issuer)
@@ -117,6 +154,28 @@ mod tests {
         assert_eq!(c.auth_method, AuthMethod::Implicit);
         assert_eq!(c.scopes, vec!["groups"]);
         assert_eq!(c.provider_host(), "127.0.0.1:9400");
+    }
+
+    #[test]
+    fn flow_follows_auth_method_and_response_mode() {
+        let base = r#""issuer":"https://idp.example.com","client_id":"a""#;
+        let flow = |extra: &str| {
+            RuntimeConfig::parse(&format!("{{{base}{extra}}}"))
+                .unwrap()
+                .flow()
+        };
+        assert_eq!(flow(""), Flow::Code);
+        assert_eq!(flow(r#","response_mode":"fragment""#), Flow::Code);
+        assert_eq!(flow(r#","auth_method":"implicit""#), Flow::ImplicitFormPost);
+        assert_eq!(
+            flow(r#","auth_method":"implicit","response_mode":"fragment""#),
+            Flow::ImplicitFragment
+        );
+        let relay = RuntimeConfig::parse(&format!("{{{base},\"token_relay\":true}}")).unwrap();
+        assert!(relay.token_relay);
+        let err =
+            RuntimeConfig::parse(&format!("{{{base},\"response_mode\":\"query\"}}")).unwrap_err();
+        assert!(err.detail().contains("response_mode"), "{}", err.detail());
     }
 
     #[test]

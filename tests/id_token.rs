@@ -439,3 +439,32 @@ fn without_an_expected_nonce_the_nonce_claim_is_not_required() {
     .unwrap();
     assert_eq!(valid.claims.nonce, None);
 }
+
+#[test]
+fn at_hash_binds_an_access_token_from_an_implicit_response() {
+    use sso_web::oidc::id_token::token_hash;
+    let access_token = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y";
+    let mut expect = expectations();
+    expect.access_token = Some(access_token.into());
+    let run = |claims: Value| {
+        let token = sign("es384", &claims);
+        pollster::block_on(validate(
+            &token,
+            &jwks(&["es384"]),
+            &expect,
+            NOW,
+            &HostVerifier,
+        ))
+    };
+    // ES384 hashes with SHA-384: the left 24 bytes.
+    let good =
+        with(|c| c["at_hash"] = token_hash(jsonwebtoken::Algorithm::ES384, access_token).into());
+    assert!(run(good).is_ok());
+    assert_eq!(run(good_claims()).unwrap_err(), IdTokenError::AtHashMissing);
+    let swapped =
+        with(|c| c["at_hash"] = token_hash(jsonwebtoken::Algorithm::ES384, "another").into());
+    assert_eq!(run(swapped).unwrap_err().code(), "at_hash_mismatch");
+    // The SHA-256 value is wrong for an ES384 token.
+    let wrong_hash = with(|c| c["at_hash"] = "77QmUPtjPfzWtF2AnpK9RQ".into());
+    assert_eq!(run(wrong_hash).unwrap_err().code(), "at_hash_mismatch");
+}

@@ -5,9 +5,20 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use sso_web::oidc::authorize::{prepare, LoginRandomness};
+use sso_web::oidc::authorize::{prepare, LoginRandomness, LoginSettings};
 use sso_web::oidc::id_token::{validate, IdTokenExpectations};
-use sso_web::oidc::{CallbackParams, GroupsSource, Identity, ProviderMetadata, TokenResponse};
+use sso_web::oidc::{
+    CallbackParams, Flow, GroupsSource, Identity, ProviderMetadata, TokenResponse,
+};
+
+fn code_flow() -> LoginSettings<'static> {
+    LoginSettings {
+        client_id: CLIENT_ID,
+        extra_scopes: &[],
+        flow: Flow::Code,
+        origin: "https://app.example",
+    }
+}
 
 fn metadata() -> ProviderMetadata {
     let doc = json!({
@@ -29,15 +40,7 @@ fn sign_in_end_to_end_without_io() {
         nonce: [8; 32],
         verifier: [9; 32],
     };
-    let (pending, request) = prepare(
-        &metadata,
-        CLIENT_ID,
-        &[],
-        "https://app.example",
-        "/",
-        NOW,
-        random,
-    );
+    let (pending, request) = prepare(&metadata, &code_flow(), "/", NOW, random);
     assert!(request.url().contains("code_challenge_method=S256"));
 
     // The IdP redirects back with code, state and iss.
@@ -83,6 +86,65 @@ fn sign_in_end_to_end_without_io() {
 }
 
 #[test]
+fn implicit_sign_in_without_io() {
+    let metadata = metadata();
+    let random = LoginRandomness {
+        state: [3; 32],
+        nonce: [4; 32],
+        verifier: [5; 32],
+    };
+    let settings = LoginSettings {
+        flow: Flow::ImplicitFormPost,
+        ..code_flow()
+    };
+    let (pending, request) = prepare(&metadata, &settings, "/", NOW, random);
+    assert!(request.url().contains("response_type=id_token"));
+    assert!(request.url().contains("response_mode=form_post"));
+    metadata.check_flow(pending.flow).unwrap();
+
+    // The server's bridge turned the IdP's POST into this fragment.
+    let mut claims = good_claims();
+    claims["nonce"] = pending.nonce.clone().into();
+    let id_token = sign("rs256", &claims);
+    let fragment = format!(
+        "#id_token={id_token}&state={}&iss=https%3A%2F%2Fidp.example.com",
+        pending.state
+    );
+    let params = CallbackParams::parse(&fragment).unwrap();
+    assert_eq!(params.state().unwrap(), pending.state);
+    let response = params.into_implicit(&metadata).unwrap();
+    let expect = IdTokenExpectations {
+        nonce: Some(pending.nonce.clone()),
+        access_token: response.access_token.clone(),
+        ..expectations()
+    };
+    let valid = pollster::block_on(validate(
+        &response.id_token,
+        &jwks(&["rs256"]),
+        &expect,
+        NOW,
+        &HostVerifier,
+    ))
+    .unwrap();
+    assert_eq!(valid.claims.sub, "248289761001");
+
+    // The same token replayed into another sign-in fails on the nonce.
+    let other = IdTokenExpectations {
+        nonce: Some("someone-elses-nonce".into()),
+        ..expect
+    };
+    let err = pollster::block_on(validate(
+        &response.id_token,
+        &jwks(&["rs256"]),
+        &other,
+        NOW,
+        &HostVerifier,
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), "nonce_mismatch");
+}
+
+#[test]
 fn a_token_for_another_sign_in_fails_on_nonce() {
     let metadata = metadata();
     let random = LoginRandomness {
@@ -90,15 +152,7 @@ fn a_token_for_another_sign_in_fails_on_nonce() {
         nonce: [2; 32],
         verifier: [3; 32],
     };
-    let (pending, _) = prepare(
-        &metadata,
-        CLIENT_ID,
-        &[],
-        "https://app.example",
-        "/",
-        NOW,
-        random,
-    );
+    let (pending, _) = prepare(&metadata, &code_flow(), "/", NOW, random);
     let token = sign("rs256", &good_claims()); // nonce of some other request
     let expect = IdTokenExpectations {
         nonce: Some(pending.nonce),

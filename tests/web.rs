@@ -24,6 +24,7 @@ fn expectations(fixture: &Value) -> IdTokenExpectations {
         nonce: fixture["nonce"].as_str().map(str::to_string),
         trusted_audiences: vec![],
         provider_algs: None,
+        access_token: None,
     }
 }
 
@@ -113,6 +114,7 @@ fn pending(state: &str, created_at: u64) -> PendingLogin {
         issuer: "https://idp.example.com".into(),
         client_id: "sso-web".into(),
         redirect_uri: "http://127.0.0.1/oidc/callback".into(),
+        flow: sso_web::oidc::Flow::Code,
     }
 }
 

@@ -129,6 +129,7 @@ async fn check_id_token(state: &AppState, token: &str) -> Result<AdminIdentity, 
         nonce: None,
         trusted_audiences: Vec::new(),
         provider_algs,
+        access_token: None,
     };
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -79,3 +79,23 @@ pub fn local_time(unix_secs: u64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(unix_secs as f64 * 1000.0));
     String::from(date.to_locale_string("default", &JsValue::UNDEFINED))
 }
+
+/// The current fragment without `#` (empty when there is none).
+pub fn current_fragment() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .map(|h| h.trim_start_matches('#').to_string())
+        .unwrap_or_default()
+}
+
+/// Whether this document is framed (front-channel logout loads /logout in an iframe).
+pub fn in_frame() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    match window.top() {
+        Ok(Some(top)) => !js_sys::Object::is(&top, &window),
+        // Cross-origin access to `top` can throw: that also means we are framed.
+        _ => true,
+    }
+}

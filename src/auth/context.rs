@@ -1,4 +1,5 @@
-//! The auth context every page reads: the state signal and the runtime config.
+//! The auth context every page reads: the state signal and the runtime config, plus
+//! the session's life: the expiry clock and sign-out across this browser's tabs.
 
 use super::browser;
 use super::flow;
@@ -10,8 +11,22 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
 
-/// How often the expiry is checked; a timer would miss a laptop waking from sleep.
-const EXPIRY_CHECK: Duration = Duration::from_secs(5);
+/// How often the expiry is checked; a one-shot timer would miss a laptop waking from
+/// sleep. It is a single comparison, so once a second costs nothing.
+const CLOCK_TICK: Duration = Duration::from_secs(1);
+
+/// The session's end is announced this long before `exp`.
+pub const EXPIRY_WARNING_SECS: u64 = 120;
+
+/// Same-origin tabs hear each other's sign-out on this channel. (sessionStorage is per
+/// tab, so each tab has its own copy of the session to drop.)
+const CHANNEL_NAME: &str = "sso-web";
+const SIGNED_OUT_MESSAGE: &str = "signed-out";
+
+thread_local! {
+    static CHANNEL: Option<web_sys::BroadcastChannel> =
+        web_sys::BroadcastChannel::new(CHANNEL_NAME).ok();
+}
 
 #[derive(Clone, Copy)]
 pub struct AuthContext {
@@ -22,6 +37,8 @@ pub struct AuthContext {
     /// Whether the server accepts this tab's credential for the admin API (nav link only;
     /// the server enforces access on every call).
     pub is_admin: LocalResource<bool>,
+    /// Unix seconds, ticking once a second: drives the expiry warning.
+    pub now: RwSignal<u64>,
 }
 
 pub fn provide_auth_context() -> AuthContext {
@@ -47,21 +64,42 @@ pub fn provide_auth_context() -> AuthContext {
         config: LocalResource::new(flow::load_config),
         sign_in_error: RwSignal::new(None),
         is_admin,
+        now: RwSignal::new(browser::now_secs()),
     };
     set_interval(
         move || {
-            let expired = ctx.state.with_untracked(|s| {
-                s.session()
-                    .is_some_and(|s| browser::now_secs() >= s.expires_at)
-            });
+            let now = browser::now_secs();
+            ctx.now.set(now);
+            let expired = ctx
+                .state
+                .with_untracked(|s| s.session().is_some_and(|s| now >= s.expires_at));
             if expired {
                 ctx.expire_session();
             }
         },
-        EXPIRY_CHECK,
+        CLOCK_TICK,
     );
+    listen_for_sign_out(ctx);
     provide_context(ctx);
     ctx
+}
+
+fn listen_for_sign_out(ctx: AuthContext) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            if event.data().as_string().as_deref() == Some(SIGNED_OUT_MESSAGE) {
+                ctx.forget_session(None);
+            }
+        });
+    CHANNEL.with(|channel| {
+        if let Some(channel) = channel {
+            channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        }
+    });
+    // Lives as long as the app (one listener per page load).
+    on_message.forget();
 }
 
 pub fn use_auth() -> AuthContext {
@@ -87,12 +125,32 @@ impl AuthContext {
         self.state.set(AuthState::SignedIn(Box::new(session)));
     }
 
-    /// Local sign-out: the session and any half-finished sign-ins are forgotten.
+    /// Sign-out in this tab and, through the channel, every other tab of this origin.
     pub fn sign_out(self) {
+        self.forget_session(None);
+        CHANNEL.with(|channel| {
+            if let Some(channel) = channel {
+                let _ = channel.post_message(&SIGNED_OUT_MESSAGE.into());
+            }
+        });
+    }
+
+    /// Local only: the session and any half-finished sign-ins are forgotten.
+    fn forget_session(self, notice: Option<Notice>) {
         if let Ok(store) = SessionStore::open() {
             store.clear_all();
         }
-        self.state.set(AuthState::SignedOut { notice: None });
+        self.state.set(AuthState::SignedOut { notice });
+    }
+
+    /// Seconds left before the session ends, when that is within the warning window.
+    pub fn expires_soon(self) -> Option<u64> {
+        let now = self.now.get();
+        self.state.with(|s| {
+            s.session()
+                .map(|s| s.expires_at.saturating_sub(now))
+                .filter(|left| *left <= EXPIRY_WARNING_SECS)
+        })
     }
 
     /// The ID token reached `exp`. Only the session goes: a sign-in the user already

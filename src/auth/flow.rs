@@ -6,12 +6,25 @@ use super::http::{self, HttpResponse};
 use super::session::{self, Session};
 use super::storage::SessionStore;
 use super::webcrypto::WebCryptoVerifier;
-use crate::config::{AuthMethod, RuntimeConfig, CONFIG_API_PATH, STATIC_CONFIG_PATH};
-use crate::oidc::authorize::{prepare, LoginRandomness};
+use crate::config::{RuntimeConfig, CONFIG_API_PATH, STATIC_CONFIG_PATH};
+use crate::oidc::authorize::{prepare, LoginRandomness, LoginSettings};
+use crate::oidc::callback::AuthorizationCode;
 use crate::oidc::discovery::discovery_url;
 use crate::oidc::id_token::{validate_with_rotation, IdTokenExpectations};
 use crate::oidc::token::token_request_body;
-use crate::oidc::{CallbackParams, Identity, Jwks, OidcError, ProviderMetadata, TokenResponse};
+use crate::oidc::{
+    CallbackParams, Identity, Jwks, OidcError, PendingLogin, ProviderMetadata, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+
+/// The server's token relay (confidential clients; IdPs without CORS on /token).
+pub const TOKEN_RELAY_PATH: &str = "/api/v1/sso/token";
+
+/// How long a cached discovery document or JWKS is used without refetching. An unknown
+/// `kid` still refetches the JWKS at once (key rotation).
+const METADATA_TTL_SECS: u64 = 600;
+const DISCOVERY_CACHE_PREFIX: &str = "sso-web:discovery:";
+const JWKS_CACHE_PREFIX: &str = "sso-web:jwks:";
 
 /// The server's config API, or `sso-config.json` when the API is absent (static hosting).
 pub async fn load_config() -> Result<RuntimeConfig, OidcError> {
@@ -38,7 +51,38 @@ pub async fn load_config() -> Result<RuntimeConfig, OidcError> {
     RuntimeConfig::parse(&response.body)
 }
 
+/// A response body kept in sessionStorage for [`METADATA_TTL_SECS`].
+#[derive(Serialize, Deserialize)]
+struct Cached {
+    fetched_at: u64,
+    body: String,
+}
+
+fn cached(key: &str, now: u64) -> Option<String> {
+    let store = SessionStore::open().ok()?;
+    let entry: Cached = store.get_json(key)?;
+    let fresh = now.saturating_sub(entry.fetched_at) < METADATA_TTL_SECS && entry.fetched_at <= now;
+    fresh.then_some(entry.body)
+}
+
+fn remember(key: &str, body: &str, now: u64) {
+    if let Ok(store) = SessionStore::open() {
+        let entry = Cached {
+            fetched_at: now,
+            body: body.to_string(),
+        };
+        let _ = store.set_json(key, &entry);
+    }
+}
+
+/// The provider's metadata, from this tab's cache when fresh.
 pub async fn fetch_metadata(issuer: &str) -> Result<ProviderMetadata, OidcError> {
+    let key = format!("{DISCOVERY_CACHE_PREFIX}{issuer}");
+    let now = browser::now_secs();
+    if let Some(metadata) = cached(&key, now).and_then(|b| ProviderMetadata::parse(&b, issuer).ok())
+    {
+        return Ok(metadata);
+    }
     let url = discovery_url(issuer);
     let failed = |detail: String| OidcError::DiscoveryFailed {
         url: url.clone(),
@@ -48,10 +92,20 @@ pub async fn fetch_metadata(issuer: &str) -> Result<ProviderMetadata, OidcError>
     if status != 200 {
         return Err(failed(format!("HTTP {status}")));
     }
-    ProviderMetadata::parse(&body, issuer)
+    let metadata = ProviderMetadata::parse(&body, issuer)?;
+    remember(&key, &body, now);
+    Ok(metadata)
 }
 
+/// The JWKS; `fresh` bypasses both this tab's cache and the HTTP cache (rotation).
 async fn fetch_jwks(url: &str, fresh: bool) -> Result<Jwks, OidcError> {
+    let key = format!("{JWKS_CACHE_PREFIX}{url}");
+    let now = browser::now_secs();
+    if !fresh {
+        if let Some(jwks) = cached(&key, now).and_then(|b| Jwks::parse(&b).ok()) {
+            return Ok(jwks);
+        }
+    }
     let failed = |detail: String| OidcError::JwksFailed {
         detail: format!("{url}: {detail}"),
     };
@@ -59,79 +113,90 @@ async fn fetch_jwks(url: &str, fresh: bool) -> Result<Jwks, OidcError> {
     if response.status != 200 {
         return Err(failed(format!("HTTP {}", response.status)));
     }
-    Jwks::parse(&response.body)
+    let jwks = Jwks::parse(&response.body)?;
+    remember(&key, &response.body, now);
+    Ok(jwks)
 }
 
 /// Records a pending login and leaves for the IdP. Returns only on failure.
 pub async fn begin_login(config: &RuntimeConfig, return_to: &str) -> Result<(), OidcError> {
-    if config.auth_method == AuthMethod::Implicit {
-        return Err(OidcError::ConfigInvalid {
-            detail: "auth_method \"implicit\" is not supported by this version yet; use \"pkce\"."
-                .into(),
-        });
-    }
+    let flow = config.flow();
     let metadata = fetch_metadata(&config.issuer).await?;
+    metadata.check_flow(flow)?;
     let random = LoginRandomness {
         state: browser::random_bytes()?,
         nonce: browser::random_bytes()?,
         verifier: browser::random_bytes()?,
     };
     let now = browser::now_secs();
-    let (pending, request) = prepare(
-        &metadata,
-        &config.client_id,
-        &config.scopes,
-        &browser::origin()?,
-        return_to,
-        now,
-        random,
-    );
+    let origin = browser::origin()?;
+    let settings = LoginSettings {
+        client_id: &config.client_id,
+        extra_scopes: &config.scopes,
+        flow,
+        origin: &origin,
+    };
+    let (pending, request) = prepare(&metadata, &settings, return_to, now, random);
     let store = SessionStore::open()?;
     store.prune_pending(now);
     store.save_pending(&pending)?;
     browser::navigate_away(&request.url())
 }
 
-/// Completes the sign-in for the callback query; returns the session and where to go.
+/// What a visit to the callback came to.
+pub enum CallbackOutcome {
+    /// Signed in; go to the return path.
+    SignedIn(Box<Session>, String),
+    /// Nothing to do: a reload of the scrubbed callback URL, or the back button onto a
+    /// spent response while already signed in. Go home, never to an error.
+    NothingToDo,
+}
+
+/// Completes the sign-in for the callback's query (code flow) or fragment (implicit).
 pub async fn complete_login(
     config: &RuntimeConfig,
-    query: &str,
-) -> Result<(Session, String), OidcError> {
-    let params = CallbackParams::parse(query)?;
+    response: &str,
+    signed_in: bool,
+) -> Result<CallbackOutcome, OidcError> {
+    let params = CallbackParams::parse(response)?;
+    if params.is_empty() {
+        return Ok(CallbackOutcome::NothingToDo);
+    }
     let store = SessionStore::open()?;
-    let pending = store
-        .take_pending(params.state()?)
-        .ok_or(OidcError::StateMismatch)?;
+    let Some(pending) = store.take_pending(params.state()?) else {
+        return if signed_in {
+            Ok(CallbackOutcome::NothingToDo)
+        } else {
+            Err(OidcError::StateMismatch)
+        };
+    };
     pending.check_for(&config.issuer, &config.client_id, browser::now_secs())?;
     let metadata = fetch_metadata(&pending.issuer).await?;
-    let code = params.into_code(&metadata)?;
 
-    let body = token_request_body(
-        &code.0,
-        &pending.redirect_uri,
-        &pending.client_id,
-        &pending.code_verifier,
-    );
-    let response = http::post_form(metadata.token_endpoint(), body)
-        .await
-        .map_err(|_| OidcError::TokenRequestFailed {
-            status: None,
-            error: None,
-            description: None,
-        })?;
-    let tokens = TokenResponse::parse(response.status, &response.body)?;
+    let (id_token, access_token) = if pending.flow.is_implicit() {
+        let response = params.into_implicit(&metadata)?;
+        (response.id_token, response.access_token)
+    } else {
+        let code = params.into_code(&metadata)?;
+        (
+            redeem(config, &metadata, &pending, &code).await?.id_token,
+            None,
+        )
+    };
 
     let jwks_uri = metadata.jwks_uri();
     let jwks = fetch_jwks(jwks_uri, false).await?;
     let expect = IdTokenExpectations {
         issuer: pending.issuer.clone(),
         client_id: pending.client_id.clone(),
+        // Required in both flows: we always send one (Core 3.1.3.7 step 11, 3.2.2.11).
         nonce: Some(pending.nonce.clone()),
         trusted_audiences: Vec::new(),
         provider_algs: metadata.id_token_signing_alg_values_supported.clone(),
+        access_token,
     };
     let valid = validate_with_rotation(
-        &tokens.id_token,
+        &id_token,
         &jwks,
         || fetch_jwks(jwks_uri, true),
         &expect,
@@ -142,12 +207,59 @@ pub async fn complete_login(
 
     let session = Session {
         identity: Identity::from_claims(&valid.raw_claims, &config.groups_claim),
-        id_token: tokens.id_token,
+        id_token,
         header: valid.header,
         claims: valid.raw_claims,
         issued_at: valid.claims.iat,
         expires_at: valid.claims.exp,
     };
     session::save(&store, &session)?;
-    Ok((session, pending.return_to))
+    Ok(CallbackOutcome::SignedIn(
+        Box::new(session),
+        pending.return_to,
+    ))
+}
+
+#[derive(Serialize)]
+struct RelayRequest<'a> {
+    code: &'a str,
+    code_verifier: &'a str,
+    redirect_uri: &'a str,
+}
+
+/// Exchanges the code: at the IdP's token endpoint, or through the server's relay when
+/// the server holds a client secret (which must never reach the browser).
+async fn redeem(
+    config: &RuntimeConfig,
+    metadata: &ProviderMetadata,
+    pending: &PendingLogin,
+    code: &AuthorizationCode,
+) -> Result<TokenResponse, OidcError> {
+    metadata.check_flow(pending.flow)?;
+    let unreachable = |_| OidcError::TokenRequestFailed {
+        status: None,
+        error: None,
+        description: None,
+    };
+    let response = if config.token_relay {
+        let body = RelayRequest {
+            code: &code.0,
+            code_verifier: &pending.code_verifier,
+            redirect_uri: &pending.redirect_uri,
+        };
+        http::post_json(TOKEN_RELAY_PATH, &body)
+            .await
+            .map_err(unreachable)?
+    } else {
+        let body = token_request_body(
+            &code.0,
+            &pending.redirect_uri,
+            &pending.client_id,
+            &pending.code_verifier,
+        );
+        http::post_form(metadata.token_endpoint(), body)
+            .await
+            .map_err(unreachable)?
+    };
+    TokenResponse::parse(response.status, &response.body)
 }

@@ -69,3 +69,16 @@ pub async fn reachable_without_cors(url: &str) -> bool {
     };
     request.send().await.is_ok()
 }
+
+/// POST of a JSON body to this app's own server (the token relay).
+pub async fn post_json<T: serde::Serialize>(
+    url: &str,
+    body: &T,
+) -> Result<HttpResponse, NetworkError> {
+    let request = Request::post(url)
+        .cache(RequestCache::NoStore)
+        .header("Accept", "application/json")
+        .json(body)
+        .map_err(network)?;
+    finish(request).await
+}

@@ -12,6 +12,8 @@ pub const NOTICE_KEY: &str = "sso-web:notice";
 pub const PENDING_PREFIX: &str = "sso-web:pending:";
 /// The admin setup token, when an administrator entered one in this tab.
 pub const SETUP_TOKEN_KEY: &str = "sso-web:setup-token";
+/// The `state` sent with RP-initiated logout, checked when the IdP sends the user back.
+pub const LOGOUT_STATE_KEY: &str = "sso-web:logout-state";
 
 pub struct SessionStore(web_sys::Storage);
 

@@ -4,7 +4,10 @@ use crate::auth::use_auth;
 use leptos::prelude::*;
 
 #[component]
-pub fn SignInButton(#[prop(into)] return_to: String) -> impl IntoView {
+pub fn SignInButton(
+    #[prop(into)] return_to: String,
+    #[prop(default = "Sign in with SSO")] label: &'static str,
+) -> impl IntoView {
     let auth = use_auth();
     let host = move || {
         auth.config
@@ -29,7 +32,7 @@ pub fn SignInButton(#[prop(into)] return_to: String) -> impl IntoView {
                 auth.sign_in(return_to.clone());
             }
         >
-            {move || if busy.get() { "Redirecting…" } else { "Sign in with SSO" }}
+            {move || if busy.get() { "Redirecting…" } else { label }}
             {move || host().map(|h| view! { <span class="sign-in__provider">"via " {h}</span> })}
         </button>
     }

@@ -1,18 +1,30 @@
-//! The authorization request (Core 3.1.2.1, RFC 7636 4.3): the URL the browser is sent to.
+//! The authorization request (Core 3.1.2.1 and 3.2.2.1, RFC 7636 4.3, OAuth 2.0 Form Post
+//! Response Mode): the URL the browser is sent to.
 
 use super::discovery::ProviderMetadata;
 use super::pending_login::{safe_return_path, PendingLogin};
-use super::{pkce, random_token, url, BASE_SCOPES, CALLBACK_PATH};
+use super::{pkce, random_token, url, Flow, BASE_SCOPES, CALLBACK_PATH};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeRequest {
     pub authorization_endpoint: String,
+    pub flow: Flow,
     pub client_id: String,
     pub redirect_uri: String,
     pub scope: String,
     pub state: String,
     pub nonce: String,
-    pub code_challenge: String,
+    /// PKCE; only for the code flow.
+    pub code_challenge: Option<String>,
+}
+
+/// The client side of a sign-in: who we are and how the answer should come back.
+pub struct LoginSettings<'a> {
+    pub client_id: &'a str,
+    pub extra_scopes: &'a [String],
+    pub flow: Flow,
+    /// This app's origin; the redirect URI is `{origin}/oidc/callback`.
+    pub origin: &'a str,
 }
 
 /// Fresh randomness for one sign-in, from the caller's CSPRNG.
@@ -24,19 +36,23 @@ pub struct LoginRandomness {
 
 impl AuthorizeRequest {
     pub fn url(&self) -> String {
-        url::with_query(
-            &self.authorization_endpoint,
-            &[
-                ("response_type", "code"),
-                ("client_id", &self.client_id),
-                ("redirect_uri", &self.redirect_uri),
-                ("scope", &self.scope),
-                ("state", &self.state),
-                ("nonce", &self.nonce),
-                ("code_challenge", &self.code_challenge),
-                ("code_challenge_method", pkce::METHOD_S256),
-            ],
-        )
+        let mut params = vec![
+            ("response_type", self.flow.response_type()),
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("scope", &self.scope),
+            ("state", &self.state),
+            // Required for the implicit flow (Core 3.2.2.1), always sent for the code flow.
+            ("nonce", &self.nonce),
+        ];
+        if let Some(mode) = self.flow.response_mode() {
+            params.push(("response_mode", mode));
+        }
+        if let Some(challenge) = &self.code_challenge {
+            params.push(("code_challenge", challenge));
+            params.push(("code_challenge_method", pkce::METHOD_S256));
+        }
+        url::with_query(&self.authorization_endpoint, &params)
     }
 }
 
@@ -58,32 +74,32 @@ pub fn redirect_uri(origin: &str) -> String {
 /// Everything a sign-in needs: the record to keep and the request to send.
 pub fn prepare(
     metadata: &ProviderMetadata,
-    client_id: &str,
-    extra_scopes: &[String],
-    origin: &str,
+    settings: &LoginSettings<'_>,
     return_to: &str,
     now: u64,
     random: LoginRandomness,
 ) -> (PendingLogin, AuthorizeRequest) {
-    let verifier = pkce::code_verifier(random.verifier);
+    let verifier = (!settings.flow.is_implicit()).then(|| pkce::code_verifier(random.verifier));
     let request = AuthorizeRequest {
         authorization_endpoint: metadata.authorization_endpoint().to_string(),
-        client_id: client_id.to_string(),
-        redirect_uri: redirect_uri(origin),
-        scope: scope_string(extra_scopes),
+        flow: settings.flow,
+        client_id: settings.client_id.to_string(),
+        redirect_uri: redirect_uri(settings.origin),
+        scope: scope_string(settings.extra_scopes),
         state: random_token::random_token(random.state),
         nonce: random_token::random_token(random.nonce),
-        code_challenge: pkce::code_challenge_s256(&verifier),
+        code_challenge: verifier.as_deref().map(pkce::code_challenge_s256),
     };
     let pending = PendingLogin {
         state: request.state.clone(),
         nonce: request.nonce.clone(),
-        code_verifier: verifier,
+        code_verifier: verifier.unwrap_or_default(),
         return_to: safe_return_path(return_to),
         created_at: now,
         issuer: metadata.issuer.clone(),
-        client_id: client_id.to_string(),
+        client_id: settings.client_id.to_string(),
         redirect_uri: request.redirect_uri.clone(),
+        flow: settings.flow,
     };
     (pending, request)
 }
@@ -108,15 +124,14 @@ mod tests {
             nonce: [2; 32],
             verifier: [3; 32],
         };
-        let (pending, request) = prepare(
-            &metadata,
-            "my-app",
-            &["groups".into()],
-            "https://app.example/",
-            "/",
-            100,
-            random,
-        );
+        let extra = ["groups".to_string()];
+        let settings = LoginSettings {
+            client_id: "my-app",
+            extra_scopes: &extra,
+            flow: Flow::Code,
+            origin: "https://app.example/",
+        };
+        let (pending, request) = prepare(&metadata, &settings, "/", 100, random);
         let url = request.url();
         assert!(url.starts_with("https://idp.example.com/authorize?"));
         let p = params(&url);
@@ -141,6 +156,38 @@ mod tests {
         assert_eq!(pending.issuer, ISSUER);
         // The verifier itself never leaves the browser.
         assert!(!url.contains(&pending.code_verifier));
+    }
+
+    #[test]
+    fn builds_an_implicit_request_with_its_response_mode_and_no_pkce() {
+        let metadata = ProviderMetadata::parse(&document().to_string(), ISSUER).unwrap();
+        for (flow, mode) in [
+            (Flow::ImplicitFormPost, "form_post"),
+            (Flow::ImplicitFragment, "fragment"),
+        ] {
+            let random = LoginRandomness {
+                state: [4; 32],
+                nonce: [5; 32],
+                verifier: [6; 32],
+            };
+            let settings = LoginSettings {
+                client_id: "app",
+                extra_scopes: &[],
+                flow,
+                origin: "https://app.example",
+            };
+            let (pending, request) = prepare(&metadata, &settings, "/admin", 1, random);
+            let p = params(&request.url());
+            let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+            assert_eq!(get("response_type"), Some("id_token"));
+            assert_eq!(get("response_mode"), Some(mode));
+            assert_eq!(get("nonce"), Some(pending.nonce.as_str()));
+            assert_eq!(get("state"), Some(pending.state.as_str()));
+            assert_eq!(get("code_challenge"), None);
+            assert_eq!(pending.flow, flow);
+            assert_eq!(pending.code_verifier, "");
+            assert_eq!(pending.return_to, "/admin");
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The authorization response at `/oidc/callback` (RFC 6749 4.1.2, RFC 9207).
+//! The authorization response at `/oidc/callback`: the code flow's query (RFC 6749 4.1.2)
+//! and the implicit flow's fragment (Core 3.2.2.5), with RFC 9207 `iss`.
 
 use super::discovery::ProviderMetadata;
 use super::error::OidcError;
@@ -10,11 +11,21 @@ pub struct CallbackParams {
     pub iss: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    pub id_token: Option<String>,
+    pub access_token: Option<String>,
 }
 
 /// A response that passed every check that does not need the token endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizationCode(pub String);
+
+/// An implicit response that passed every check that does not need the ID token's keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImplicitResponse {
+    pub id_token: String,
+    /// Present for `response_type=id_token token`; then `at_hash` must match it.
+    pub access_token: Option<String>,
+}
 
 impl CallbackParams {
     /// Parses a query string (with or without `?`). A parameter sent twice is refused,
@@ -29,6 +40,8 @@ impl CallbackParams {
                 "iss" => &mut params.iss,
                 "error" => &mut params.error,
                 "error_description" => &mut params.error_description,
+                "id_token" => &mut params.id_token,
+                "access_token" => &mut params.access_token,
                 _ => continue,
             };
             if slot.is_some() {
@@ -54,6 +67,41 @@ impl CallbackParams {
     /// Checks `iss` (RFC 9207), then turns an error response into [`OidcError::IdpError`],
     /// then requires a code. Call after the pending login for `state` was found.
     pub fn into_code(self, metadata: &ProviderMetadata) -> Result<AuthorizationCode, OidcError> {
+        self.check_issuer_and_error(metadata)?;
+        if self.id_token.is_some() {
+            return Err(OidcError::CallbackInvalid {
+                detail: "An ID token arrived where the code flow expects only a code.".into(),
+            });
+        }
+        match self.code {
+            Some(code) if !code.is_empty() => Ok(AuthorizationCode(code)),
+            _ => Err(OidcError::CallbackInvalid {
+                detail: "The response has neither a code nor an error.".into(),
+            }),
+        }
+    }
+
+    /// The implicit counterpart of [`into_code`](Self::into_code): requires an ID token,
+    /// and refuses a code (we asked for `response_type=id_token`).
+    pub fn into_implicit(self, metadata: &ProviderMetadata) -> Result<ImplicitResponse, OidcError> {
+        self.check_issuer_and_error(metadata)?;
+        if self.code.is_some() {
+            return Err(OidcError::CallbackInvalid {
+                detail: "A code arrived where the implicit flow expects only an ID token.".into(),
+            });
+        }
+        match self.id_token {
+            Some(id_token) if !id_token.is_empty() => Ok(ImplicitResponse {
+                id_token,
+                access_token: self.access_token.filter(|t| !t.is_empty()),
+            }),
+            _ => Err(OidcError::CallbackInvalid {
+                detail: "The response has neither an id_token nor an error.".into(),
+            }),
+        }
+    }
+
+    fn check_issuer_and_error(&self, metadata: &ProviderMetadata) -> Result<(), OidcError> {
         match &self.iss {
             Some(iss) if *iss != metadata.issuer => {
                 return Err(OidcError::CallbackIssuerMismatch {
@@ -69,18 +117,22 @@ impl CallbackParams {
             }
             _ => {}
         }
-        if let Some(error) = self.error {
+        if let Some(error) = &self.error {
             return Err(OidcError::IdpError {
-                error,
-                description: self.error_description,
+                error: error.clone(),
+                description: self.error_description.clone(),
             });
         }
-        match self.code {
-            Some(code) if !code.is_empty() => Ok(AuthorizationCode(code)),
-            _ => Err(OidcError::CallbackInvalid {
-                detail: "The response has neither a code nor an error.".into(),
-            }),
-        }
+        Ok(())
+    }
+
+    /// True when the URL carried no authorization response at all (a reload of the
+    /// already-scrubbed callback URL, or a bookmark).
+    pub fn is_empty(&self) -> bool {
+        self.state.is_none()
+            && self.code.is_none()
+            && self.id_token.is_none()
+            && self.error.is_none()
     }
 }
 
@@ -145,6 +197,64 @@ mod tests {
             .into_code(&metadata(false))
             .unwrap_err();
         assert_eq!(err.code(), "callback_invalid");
+    }
+
+    #[test]
+    fn implicit_fragment_gives_the_id_token() {
+        let p = CallbackParams::parse(
+            "#id_token=a.b.c&state=s&iss=https%3A%2F%2Fidp.example.com&session_state=x",
+        )
+        .unwrap();
+        let response = p.into_implicit(&metadata(true)).unwrap();
+        assert_eq!(response.id_token, "a.b.c");
+        assert_eq!(response.access_token, None);
+        let with_at = CallbackParams::parse("id_token=a.b.c&access_token=at&state=s").unwrap();
+        assert_eq!(
+            with_at
+                .into_implicit(&metadata(false))
+                .unwrap()
+                .access_token
+                .as_deref(),
+            Some("at")
+        );
+    }
+
+    #[test]
+    fn each_flow_refuses_the_other_flows_artifact() {
+        let err = CallbackParams::parse("code=c&id_token=a.b.c&state=s")
+            .unwrap()
+            .into_implicit(&metadata(false))
+            .unwrap_err();
+        assert_eq!(err.code(), "callback_invalid");
+        let err = CallbackParams::parse("code=c&id_token=a.b.c&state=s")
+            .unwrap()
+            .into_code(&metadata(false))
+            .unwrap_err();
+        assert_eq!(err.code(), "callback_invalid");
+        let err = CallbackParams::parse("state=s")
+            .unwrap()
+            .into_implicit(&metadata(false))
+            .unwrap_err();
+        assert!(err.detail().contains("id_token"));
+    }
+
+    #[test]
+    fn implicit_error_response_is_idp_error() {
+        let err = CallbackParams::parse(
+            "#error=access_denied&error_description=End-User+aborted+interaction&state=s",
+        )
+        .unwrap()
+        .into_implicit(&metadata(false))
+        .unwrap_err();
+        assert_eq!(err.code(), "idp_error");
+        assert!(err.detail().contains("End-User aborted interaction"));
+    }
+
+    #[test]
+    fn an_empty_callback_is_recognised() {
+        assert!(CallbackParams::parse("").unwrap().is_empty());
+        assert!(CallbackParams::parse("?utm=x").unwrap().is_empty());
+        assert!(!CallbackParams::parse("?state=s").unwrap().is_empty());
     }
 
     #[test]

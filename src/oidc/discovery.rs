@@ -7,6 +7,7 @@
 
 use super::error::OidcError;
 use super::url::HttpUrl;
+use super::Flow;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,7 +64,6 @@ impl ProviderMetadata {
         let issuer_is_http = configured_issuer.starts_with("http://");
         for (name, value) in [
             ("authorization_endpoint", &self.authorization_endpoint),
-            ("token_endpoint", &self.token_endpoint),
             ("jwks_uri", &self.jwks_uri),
         ] {
             let Some(url) = value.as_deref().filter(|u| !u.is_empty()) else {
@@ -82,14 +82,47 @@ impl ProviderMetadata {
                 Ok(_) => {}
             }
         }
+        Ok(())
+    }
+
+    /// What the chosen flow needs beyond [`validate`](Self::validate): the code flow a
+    /// token endpoint and S256, the implicit flow `id_token` responses in its mode.
+    pub fn check_flow(&self, flow: Flow) -> Result<(), OidcError> {
+        let response_type = flow.response_type();
         if let Some(types) = &self.response_types_supported {
-            if !types.iter().any(|t| t == "code") {
-                return Err(invalid(
-                    "`response_types_supported` does not include \"code\"; \
-                     the authorization code flow is not enabled for this provider"
-                        .into(),
-                ));
+            if !types.iter().any(|t| t == response_type) {
+                return Err(invalid(format!(
+                    "`response_types_supported` is {types:?}, without \"{response_type}\"; \
+                     the flow configured here is not enabled for this provider"
+                )));
             }
+        }
+        if let Some(mode) = flow.response_mode() {
+            if let Some(modes) = &self.response_modes_supported {
+                if !modes.iter().any(|m| m == mode) {
+                    return Err(invalid(format!(
+                        "`response_modes_supported` is {modes:?}, without \"{mode}\""
+                    )));
+                }
+            }
+            return Ok(());
+        }
+        let Some(token_endpoint) = self.token_endpoint.as_deref().filter(|u| !u.is_empty()) else {
+            return Err(invalid("`token_endpoint` is missing".into()));
+        };
+        match HttpUrl::parse(token_endpoint) {
+            Err(problem) => {
+                return Err(invalid(format!(
+                    "`token_endpoint` {}: {token_endpoint}",
+                    problem.describe()
+                )))
+            }
+            Ok(endpoint) if endpoint.scheme == "http" && !self.issuer.starts_with("http://") => {
+                return Err(invalid(format!(
+                    "`token_endpoint` must use https like the issuer: {token_endpoint}"
+                )))
+            }
+            Ok(_) => {}
         }
         if let Some(methods) = &self.code_challenge_methods_supported {
             if !methods.iter().any(|m| m == super::pkce::METHOD_S256) {
@@ -142,8 +175,32 @@ pub(crate) mod tests {
         })
     }
 
+    /// Parsed and checked for the code flow, as the browser does before a PKCE sign-in.
     fn parse(doc: serde_json::Value) -> Result<ProviderMetadata, OidcError> {
-        ProviderMetadata::parse(&doc.to_string(), ISSUER)
+        let metadata = ProviderMetadata::parse(&doc.to_string(), ISSUER)?;
+        metadata.check_flow(Flow::Code)?;
+        Ok(metadata)
+    }
+
+    #[test]
+    fn the_implicit_flow_needs_id_token_responses_and_its_mode_but_no_token_endpoint() {
+        let mut doc = document();
+        doc.as_object_mut().unwrap().remove("token_endpoint");
+        doc["response_modes_supported"] = serde_json::json!(["query", "fragment"]);
+        let metadata = ProviderMetadata::parse(&doc.to_string(), ISSUER).unwrap();
+        assert!(metadata.check_flow(Flow::ImplicitFragment).is_ok());
+        let err = metadata.check_flow(Flow::ImplicitFormPost).unwrap_err();
+        assert!(err.detail().contains("form_post"), "{}", err.detail());
+        assert!(metadata
+            .check_flow(Flow::Code)
+            .unwrap_err()
+            .detail()
+            .contains("token_endpoint"));
+        doc["response_types_supported"] = serde_json::json!(["code"]);
+        let code_only = ProviderMetadata::parse(&doc.to_string(), ISSUER).unwrap();
+        let err = code_only.check_flow(Flow::ImplicitFragment).unwrap_err();
+        assert_eq!(err.code(), "discovery_invalid");
+        assert!(err.detail().contains("id_token"));
     }
 
     #[test]
@@ -227,7 +284,9 @@ pub(crate) mod tests {
     fn code_response_type_is_required_when_listed() {
         let mut doc = document();
         doc["response_types_supported"] = serde_json::json!(["id_token"]);
-        assert_eq!(parse(doc).unwrap_err().code(), "discovery_invalid");
+        let err = parse(doc).unwrap_err();
+        assert_eq!(err.code(), "discovery_invalid");
+        assert!(err.detail().contains("\"code\""), "{}", err.detail());
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub struct IdTokenExpectations {
     pub trusted_audiences: Vec<String>,
     /// The provider's `id_token_signing_alg_values_supported`, when it published one.
     pub provider_algs: Option<Vec<String>>,
+    /// An access token that came with the ID token in an implicit response: `at_hash`
+    /// must then bind them (Core 3.2.2.9).
+    pub access_token: Option<String>,
 }
 
 /// The registered claims we check, typed; everything else stays in `extra`.
@@ -129,6 +132,8 @@ pub enum IdTokenError {
     },
     NonceMissing,
     NonceMismatch,
+    AtHashMissing,
+    AtHashMismatch,
     SubMissing,
 }
 
@@ -154,6 +159,8 @@ impl IdTokenError {
             IdTokenError::IssuedInFuture { .. } => "iat_in_future",
             IdTokenError::NonceMissing => "nonce_missing",
             IdTokenError::NonceMismatch => "nonce_mismatch",
+            IdTokenError::AtHashMissing => "at_hash_missing",
+            IdTokenError::AtHashMismatch => "at_hash_mismatch",
             IdTokenError::SubMissing => "sub_missing",
         }
     }
@@ -197,6 +204,10 @@ impl IdTokenError {
             }
             IdTokenError::NonceMissing => "The ID token carries no nonce.",
             IdTokenError::NonceMismatch => "The ID token's nonce does not match this sign-in.",
+            IdTokenError::AtHashMissing => {
+                "The ID token does not vouch for the access token sent with it."
+            }
+            IdTokenError::AtHashMismatch => "The access token does not belong to this ID token.",
             IdTokenError::SubMissing => "The ID token does not identify the user.",
         }
         .to_string()
@@ -226,6 +237,8 @@ impl IdTokenError {
             IdTokenError::IssuedInFuture { iat, now } => format!("iat {iat} is {} s after now ({now}); {IAT_LEEWAY_SECS} s of clock skew is tolerated.", iat.saturating_sub(*now)),
             IdTokenError::NonceMissing => "The authorization request sent a nonce, so the ID token must return it.".into(),
             IdTokenError::NonceMismatch => "The nonce differs from the one this browser sent: the token may have been replayed or injected.".into(),
+            IdTokenError::AtHashMissing => "An access token came with the ID token, so at_hash is required (Core 3.2.2.9).".into(),
+            IdTokenError::AtHashMismatch => "at_hash differs from the hash of the access token: it may have been swapped.".into(),
             IdTokenError::SubMissing => "Claim sub is absent, blank or not a string.".into(),
         }
     }
@@ -276,6 +289,16 @@ pub async fn validate<V: SignatureVerifier>(
         return Err(IdTokenError::BadSignature);
     }
     let claims = check_claims(&jwt.claims, expect, now)?;
+    if let Some(access_token) = expect.access_token.as_deref() {
+        let at_hash = jwt
+            .claims
+            .get("at_hash")
+            .and_then(Value::as_str)
+            .ok_or(IdTokenError::AtHashMissing)?;
+        if !constant_time_eq(at_hash.as_bytes(), token_hash(alg, access_token).as_bytes()) {
+            return Err(IdTokenError::AtHashMismatch);
+        }
+    }
     Ok(ValidatedIdToken {
         header: jwt.header,
         claims,
@@ -419,6 +442,18 @@ fn check_claims(
     })
 }
 
+/// `at_hash`/`c_hash` (Core 3.1.3.6): base64url of the left half of the token's hash,
+/// with the hash of the JWS algorithm (SHA-512 for Ed25519).
+pub fn token_hash(alg: Algorithm, token: &str) -> String {
+    use sha2::{Digest, Sha256, Sha384, Sha512};
+    let digest: Vec<u8> = match alg {
+        Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 => Sha384::digest(token).to_vec(),
+        Algorithm::RS512 | Algorithm::PS512 | Algorithm::EdDSA => Sha512::digest(token).to_vec(),
+        _ => Sha256::digest(token).to_vec(),
+    };
+    super::b64::encode(&digest[..digest.len() / 2])
+}
+
 /// NumericDate (RFC 7519 2): seconds, possibly fractional; negative or absent is missing.
 fn numeric_date(claims: &Map<String, Value>, name: &str) -> Option<u64> {
     let value = claims.get(name)?;
@@ -462,6 +497,21 @@ mod tests {
         assert_eq!(numeric_date(&claims, "b"), Some(10));
         assert_eq!(numeric_date(&claims, "c"), None);
         assert_eq!(numeric_date(&claims, "d"), None);
+    }
+
+    #[test]
+    fn token_hash_matches_the_core_spec_example() {
+        // OIDC Core A.3/A.4: access_token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
+        // at_hash "77QmUPtjPfzWtF2AnpK9RQ" with RS256.
+        assert_eq!(
+            token_hash(
+                Algorithm::RS256,
+                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
+            ),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
+        assert_eq!(token_hash(Algorithm::ES384, "x").len(), 32);
+        assert_eq!(token_hash(Algorithm::EdDSA, "x").len(), 43);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod id_token;
 pub mod identity;
 pub mod jwks;
 pub mod jwt;
+pub mod logout;
 pub mod pending_login;
 pub mod pkce;
 pub mod random_token;
@@ -27,6 +28,42 @@ pub use identity::{GroupsSource, Identity};
 pub use jwks::Jwks;
 pub use pending_login::PendingLogin;
 pub use token::TokenResponse;
+
+use serde::{Deserialize, Serialize};
+
+/// How the authorization response comes back (OIDC Core 3.1 and 3.2, OAuth 2.0 Form Post).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flow {
+    /// Authorization code + PKCE; the code arrives in the query.
+    #[default]
+    Code,
+    /// Implicit, `response_type=id_token`, POSTed by the IdP (via the server's bridge).
+    ImplicitFormPost,
+    /// Implicit, `response_type=id_token`, in the URL fragment (static hosting).
+    ImplicitFragment,
+}
+
+impl Flow {
+    pub fn response_type(self) -> &'static str {
+        match self {
+            Flow::Code => "code",
+            Flow::ImplicitFormPost | Flow::ImplicitFragment => "id_token",
+        }
+    }
+
+    pub fn response_mode(self) -> Option<&'static str> {
+        match self {
+            Flow::Code => None,
+            Flow::ImplicitFormPost => Some("form_post"),
+            Flow::ImplicitFragment => Some("fragment"),
+        }
+    }
+
+    pub fn is_implicit(self) -> bool {
+        self != Flow::Code
+    }
+}
 
 /// The scopes every sign-in asks for (OIDC Core 5.4); configured extras are appended.
 pub const BASE_SCOPES: [&str; 3] = ["openid", "profile", "email"];

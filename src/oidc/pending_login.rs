@@ -23,6 +23,9 @@ pub struct PendingLogin {
     pub issuer: String,
     pub client_id: String,
     pub redirect_uri: String,
+    /// How the answer comes back; records from before this field are code-flow ones.
+    #[serde(default)]
+    pub flow: super::Flow,
 }
 
 impl PendingLogin {
@@ -83,6 +86,7 @@ mod tests {
             issuer: "https://i".into(),
             client_id: "c".into(),
             redirect_uri: "https://app/oidc/callback".into(),
+            flow: crate::oidc::Flow::Code,
         }
     }
 

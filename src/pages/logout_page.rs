@@ -1,20 +1,102 @@
-//! `/logout`: local sign-out. (RP-initiated logout at the IdP comes later.)
+//! `/logout`: local sign-out, then RP-initiated logout at the IdP when it offers one;
+//! also where the IdP returns to, and what front-channel logout loads in a frame.
 
-use crate::auth::{use_auth, Notice};
+use crate::auth::storage::{SessionStore, LOGOUT_STATE_KEY};
+use crate::auth::{browser, flow, use_auth, Notice};
 use crate::components::SignInButton;
+use crate::oidc::logout::end_session_url;
+use crate::oidc::random_token::random_token;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Phase {
+    /// On the way to the IdP's end_session_endpoint.
+    LeavingForIdp,
+    SignedOut {
+        idp_too: bool,
+    },
+}
 
 #[component]
 pub fn LogoutPage() -> impl IntoView {
     let auth = use_auth();
+    if browser::in_frame() {
+        // Front-channel logout: this context's storage is partitioned from the user's
+        // tabs, so this clears what it can reach; see docs/flows.md.
+        auth.sign_out();
+        return view! { <p data-testid="frontchannel-logout">"Signed out."</p> }.into_any();
+    }
+    let returned_state =
+        form_urlencoded::parse(browser::current_search().trim_start_matches('?').as_bytes())
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned());
+    let session = auth.state.with_untracked(|s| s.session().cloned());
+    // Read before sign_out() clears this tab's storage.
+    let expected_state = SessionStore::open()
+        .ok()
+        .and_then(|s| s.get(LOGOUT_STATE_KEY));
     auth.sign_out();
+    let phase = RwSignal::new(Phase::SignedOut { idp_too: false });
+
+    if let Some(state) = returned_state {
+        // Back from the IdP. A missing or foreign state changes nothing: we are signed
+        // out locally either way, and there is nowhere further to send the user.
+        browser::replace_url("/logout");
+        phase.set(Phase::SignedOut {
+            idp_too: expected_state.as_deref() == Some(state.as_str()),
+        });
+    } else if let Some(session) = session {
+        phase.set(Phase::LeavingForIdp);
+        spawn_local(async move {
+            let url = async {
+                let config = auth.config.await.ok()?;
+                let metadata = flow::fetch_metadata(&config.issuer).await.ok()?;
+                let state = random_token(browser::random_bytes().ok()?);
+                let origin = browser::origin().ok()?;
+                let url = end_session_url(
+                    &metadata,
+                    &session.id_token,
+                    &config.client_id,
+                    &origin,
+                    &state,
+                )?;
+                SessionStore::open()
+                    .ok()?
+                    .set(LOGOUT_STATE_KEY, &state)
+                    .ok()?;
+                Some(url)
+            }
+            .await;
+            match url.map(|u| browser::navigate_away(&u)) {
+                Some(Ok(())) => {}
+                _ => phase.set(Phase::SignedOut { idp_too: false }),
+            }
+        });
+    }
+
     view! {
         <main class="page logout-page">
-            <section class="card" data-testid="signed-out">
-                <h1>{Notice::SignedOut.text()}</h1>
-                <p>"Your session in this tab was cleared. Your identity provider may still remember you."</p>
-                <SignInButton return_to="/me"/>
-            </section>
+            {move || match phase.get() {
+                Phase::LeavingForIdp => view! {
+                    <section class="card" aria-busy="true" data-testid="signing-out">
+                        <div class="spinner" aria-hidden="true"></div>
+                        <p>"Signing you out at your identity provider…"</p>
+                    </section>
+                }.into_any(),
+                Phase::SignedOut { idp_too } => view! {
+                    <section class="card" data-testid="signed-out">
+                        <h1>{Notice::SignedOut.text()}</h1>
+                        <p>{if idp_too {
+                            "You were also signed out at your identity provider."
+                        } else {
+                            "Your session in this browser was cleared. Your identity provider may still remember you."
+                        }}</p>
+                        <SignInButton return_to="/me" label="Sign in again"/>
+                    </section>
+                }.into_any(),
+            }}
         </main>
     }
+    .into_any()
 }

@@ -1,6 +1,7 @@
-//! `/oidc/callback`: finishes the sign-in, scrubs code and state from the URL, moves on.
+//! `/oidc/callback`: finishes the sign-in, scrubs the response from the URL, moves on.
 
-use crate::auth::{flow, use_auth};
+use crate::auth::flow::{self, CallbackOutcome};
+use crate::auth::{browser, use_auth};
 use crate::components::ErrorPanel;
 use crate::oidc::{OidcError, CALLBACK_PATH};
 use leptos::prelude::*;
@@ -12,27 +13,34 @@ use leptos_router::NavigateOptions;
 pub fn OidcCallbackPage() -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
-    // Read once, then erase: the code must not survive in the address bar or history.
-    let query = crate::auth::browser::current_search();
-    crate::auth::browser::replace_url(CALLBACK_PATH);
+    // Read once, then erase: a code or token must not survive in the address bar or
+    // history. The implicit flow answers in the fragment (the server's form_post bridge
+    // moves the POSTed fields there), the code flow in the query.
+    let fragment = browser::current_fragment();
+    let response = if fragment.is_empty() {
+        browser::current_search()
+    } else {
+        fragment
+    };
+    browser::replace_url(CALLBACK_PATH);
     let error = RwSignal::new(None::<OidcError>);
+    let replace = NavigateOptions {
+        replace: true,
+        ..Default::default()
+    };
 
     spawn_local(async move {
+        let signed_in = auth.state.with_untracked(|s| s.session().is_some());
         let result = match auth.config.await {
-            Ok(config) => flow::complete_login(&config, &query).await,
+            Ok(config) => flow::complete_login(&config, &response, signed_in).await,
             Err(err) => Err(err),
         };
         match result {
-            Ok((session, return_to)) => {
-                auth.signed_in(session);
-                navigate(
-                    &return_to,
-                    NavigateOptions {
-                        replace: true,
-                        ..Default::default()
-                    },
-                );
+            Ok(CallbackOutcome::SignedIn(session, return_to)) => {
+                auth.signed_in(*session);
+                navigate(&return_to, replace);
             }
+            Ok(CallbackOutcome::NothingToDo) => navigate("/", replace),
             Err(err) => error.set(Some(err)),
         }
     });
