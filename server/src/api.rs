@@ -22,16 +22,21 @@ pub struct SsoConfigBody<'a> {
     /// Only the extra scopes; the SPA always adds openid, profile and email.
     pub scopes: &'a [String],
     pub groups_claim: &'a str,
+    /// A client secret is configured: the SPA redeems codes through
+    /// `POST /api/v1/sso/token` instead of at the IdP. Nothing else about
+    /// the secret is published.
+    pub token_relay: bool,
 }
 
-impl<'a> From<&'a SsoConfig> for SsoConfigBody<'a> {
-    fn from(sso: &'a SsoConfig) -> Self {
+impl<'a> SsoConfigBody<'a> {
+    pub fn new(sso: &'a SsoConfig, token_relay: bool) -> Self {
         Self {
             issuer: sso.issuer.as_str(),
             client_id: &sso.client_id,
             auth_method: sso.auth_method,
             scopes: &sso.scopes,
             groups_claim: &sso.groups_claim,
+            token_relay,
         }
     }
 }
@@ -44,7 +49,7 @@ pub async fn sso_config(State(state): State<Arc<AppState>>) -> Result<Response, 
     let sso = current.sso.as_ref().ok_or(ApiError::SsoNotConfigured)?;
     Ok((
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        Json(SsoConfigBody::from(sso)),
+        Json(SsoConfigBody::new(sso, current.client_secret.is_some())),
     )
         .into_response())
 }

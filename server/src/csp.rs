@@ -57,6 +57,26 @@ pub fn widen_connect_for_admin(policy: &str) -> String {
         .join("; ")
 }
 
+/// `policy` with `frame-ancestors 'self' <origins>` instead of `'none'`: for
+/// the one document an IdP loads in an iframe (front-channel logout).
+pub fn allow_framing_by(policy: &str, origins: &[String]) -> String {
+    policy
+        .split("; ")
+        .map(|directive| {
+            if directive.starts_with("frame-ancestors ") {
+                let mut sources = String::from("'self'");
+                for origin in origins {
+                    push_source(&mut sources, origin);
+                }
+                format!("frame-ancestors {sources}")
+            } else {
+                directive.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn push_source(list: &mut String, source: &str) {
     if !list.split(' ').any(|s| s == source) {
         list.push(' ');
@@ -303,5 +323,22 @@ mod tests {
         );
         assert!(!policy.contains("'unsafe-inline'"));
         assert!(!policy.contains("'unsafe-eval'"));
+    }
+
+    #[test]
+    fn framing_changes_only_frame_ancestors() {
+        let policy = html_policy(&[], &[], &[]);
+        let framed = allow_framing_by(&policy, &["https://login.example.com".into()]);
+        assert_eq!(
+            framed,
+            policy.replace(
+                "frame-ancestors 'none'",
+                "frame-ancestors 'self' https://login.example.com"
+            )
+        );
+        assert_eq!(
+            allow_framing_by(&policy, &[]),
+            policy.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! Learns which origins the browser must reach for the IdP (OIDC Discovery 1.0 §4) so connect-src can name them; cached, and never in the way of a page load.
+//! Learns which origins the browser must reach for the IdP (OIDC Discovery 1.0 §4) so connect-src can name them, and the token endpoint the relay posts to; cached, and never in the way of a page load.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,11 +18,14 @@ pub const FRESH_FOR: Duration = Duration::from_secs(600);
 /// a retry this much later.
 pub const RETRY_AFTER: Duration = Duration::from_secs(30);
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// A code exchange waits this long for the IdP's token endpoint.
+pub const TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Real discovery documents are a few KiB; anything far larger is not one.
 pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 
 /// The endpoints of OpenID Provider Metadata that the browser may fetch or
-/// navigate to. Unknown members are ignored.
+/// navigate to, and how the token endpoint wants clients to authenticate.
+/// Unknown members are ignored.
 #[derive(Debug, Default, Deserialize)]
 pub struct ProviderMetadata {
     pub issuer: Option<String>,
@@ -31,6 +34,7 @@ pub struct ProviderMetadata {
     pub jwks_uri: Option<String>,
     pub userinfo_endpoint: Option<String>,
     pub end_session_endpoint: Option<String>,
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -66,11 +70,15 @@ impl std::error::Error for DiscoveryError {}
 
 struct Cached {
     origins: Arc<[String]>,
+    /// The last document that was fetched and parsed, kept through failures
+    /// like the origins.
+    metadata: Option<Arc<ProviderMetadata>>,
     refresh_at: Instant,
     from_discovery: bool,
 }
 
 pub struct DiscoveryOrigins {
+    issuer: String,
     issuer_origin: String,
     discovery_url: String,
     client: reqwest::Client,
@@ -94,6 +102,7 @@ impl DiscoveryOrigins {
     ) -> Result<Self, reqwest::Error> {
         let client = http_client()?;
         Ok(Self {
+            issuer: issuer.as_str().to_owned(),
             issuer_origin: issuer.origin(),
             discovery_url: issuer.discovery_url(),
             client,
@@ -105,8 +114,25 @@ impl DiscoveryOrigins {
         })
     }
 
+    /// The issuer as configured, byte for byte.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     pub fn issuer_origin(&self) -> &str {
         &self.issuer_origin
+    }
+
+    /// The last discovery document that could be fetched, with the same
+    /// caching as [`origins`](Self::origins); `None` while discovery has
+    /// never succeeded (a retry follows RETRY_AFTER after a failure).
+    pub async fn metadata(self: &Arc<Self>) -> Option<Arc<ProviderMetadata>> {
+        self.origins().await;
+        self.cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .and_then(|c| c.metadata.clone())
     }
 
     /// The origins for connect-src. Only the very first call waits (at most
@@ -142,6 +168,7 @@ impl DiscoveryOrigins {
         *cache = Some(match result {
             Ok(metadata) => Cached {
                 origins: collect_origins(&self.issuer_origin, &metadata).into(),
+                metadata: Some(Arc::new(metadata)),
                 refresh_at: Instant::now() + self.fresh_for,
                 from_discovery: true,
             },
@@ -154,6 +181,7 @@ impl DiscoveryOrigins {
                 },
                 _ => Cached {
                     origins: self.fallback(),
+                    metadata: None,
                     refresh_at: Instant::now() + self.retry_after,
                     from_discovery: false,
                 },
@@ -217,6 +245,17 @@ pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
         .timeout(FETCH_TIMEOUT)
         .connect_timeout(FETCH_TIMEOUT)
         .redirect(reqwest::redirect::Policy::limited(3))
+        .user_agent(concat!("sso-server/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// The client for the token relay's POST: no redirects, because a 307 or 308
+/// would re-send the client credentials to wherever it points.
+pub fn token_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(TOKEN_TIMEOUT)
+        .connect_timeout(FETCH_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("sso-server/", env!("CARGO_PKG_VERSION")))
         .build()
 }

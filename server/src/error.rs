@@ -1,4 +1,4 @@
-//! Error types per layer: `ApiError` and `AdminError` for HTTP answers (JSON `{"error","message",…}`), `StartupError` for what stops the process before it serves.
+//! Error types per layer: `ApiError`, `FlowError` and `AdminError` for HTTP answers (JSON `{"error","message",…}`), `StartupError` for what stops the process before it serves.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -52,7 +52,9 @@ impl ApiError {
             Self::SsoNotConfigured => {
                 "SSO is not configured: the issuer or client ID is set neither by OIDC_ISSUER/OIDC_CLIENT_ID nor in the admin settings; until it is, use the static sso-config.json"
             }
-            Self::MethodNotAllowed => "this path only answers GET and HEAD",
+            Self::MethodNotAllowed => {
+                "this method is not allowed on this path; the Allow header lists the ones that are"
+            }
             Self::InvalidPath => "the request path contains a segment that is not allowed",
         }
     }
@@ -83,6 +85,110 @@ impl IntoResponse for ApiError {
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         }
         response
+    }
+}
+
+/// Answers of the public endpoints that take a request body: the form_post
+/// bridge (`POST /oidc/callback`) and the token relay (`POST
+/// /api/v1/sso/token`). Messages never contain a code, token or secret, nor
+/// any value from the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlowError {
+    /// 415: names the one media type the endpoint takes.
+    UnsupportedMediaType { expected: &'static str },
+    /// 413
+    PayloadTooLarge { limit: usize },
+    /// 400: the bridge's body is not a form.
+    InvalidForm(String),
+    /// 400: the relay's body is not a JSON object.
+    InvalidJson(String),
+    /// 400: field name → what is wrong with it.
+    ValidationFailed {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    /// 404
+    SsoNotConfigured,
+    /// 404: no client secret, so the browser redeems codes itself.
+    TokenRelayDisabled,
+    /// 502: discovery or the token endpoint failed; the reason, without secrets.
+    TokenEndpointFailed(String),
+}
+
+impl FlowError {
+    pub fn validation(fields: BTreeMap<String, String>) -> Self {
+        let message = fields
+            .iter()
+            .map(|(name, problem)| format!("{name}: {problem}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self::ValidationFailed { message, fields }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::InvalidForm(_) | Self::InvalidJson(_) | Self::ValidationFailed { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::SsoNotConfigured | Self::TokenRelayDisabled => StatusCode::NOT_FOUND,
+            Self::TokenEndpointFailed(_) => StatusCode::BAD_GATEWAY,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::InvalidForm(_) => "invalid_form",
+            Self::InvalidJson(_) => "invalid_json",
+            Self::ValidationFailed { .. } => "validation_failed",
+            Self::SsoNotConfigured => ApiError::SsoNotConfigured.code(),
+            Self::TokenRelayDisabled => "token_relay_disabled",
+            Self::TokenEndpointFailed(_) => "token_endpoint_failed",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::UnsupportedMediaType { expected } => {
+                format!("send the body with Content-Type: {expected}")
+            }
+            Self::PayloadTooLarge { limit } => format!("the body is larger than {limit} bytes"),
+            Self::InvalidForm(m) | Self::InvalidJson(m) | Self::TokenEndpointFailed(m) => {
+                m.clone()
+            }
+            Self::ValidationFailed { message, .. } => message.clone(),
+            Self::SsoNotConfigured => ApiError::SsoNotConfigured.message().to_owned(),
+            Self::TokenRelayDisabled => {
+                "the token relay is off because no client secret is configured (OIDC_SECRET or the admin settings); redeem the code at the identity provider's token endpoint directly"
+                    .to_owned()
+            }
+        }
+    }
+}
+
+impl fmt::Display for FlowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message())
+    }
+}
+
+impl std::error::Error for FlowError {}
+
+impl IntoResponse for FlowError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.code(), "message": self.message() });
+        if let Self::ValidationFailed { fields, .. } = &self {
+            body["fields"] = json!(fields);
+        }
+        (
+            self.status(),
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            Json(body),
+        )
+            .into_response()
     }
 }
 

@@ -1,12 +1,15 @@
-//! sso-server: serves the sso-web SPA with a strict CSP, its runtime SSO config at /api/v1/sso/config, the admin settings API under /api/v1/admin, and /healthz.
+//! sso-server: serves the sso-web SPA with a strict CSP, its runtime SSO config at /api/v1/sso/config, the form_post bridge at POST /oidc/callback, the token relay at /api/v1/sso/token, the admin settings API under /api/v1/admin, and /healthz.
 
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod body;
+pub mod callback;
 pub mod config;
 pub mod csp;
 pub mod discovery;
 pub mod error;
+pub mod relay;
 pub mod settings;
 pub mod static_files;
 pub mod store;
@@ -21,7 +24,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
@@ -31,7 +34,7 @@ use crate::config::{Config, EnvSettings, Issuer, DEFAULT_DATABASE};
 use crate::discovery::DiscoveryOrigins;
 use crate::error::{AdminError, ApiError, StartupError};
 use crate::settings::CurrentSettings;
-use crate::static_files::Dist;
+use crate::static_files::{Dist, FramableByIdp};
 use crate::store::{Snapshot, Store, StoreError};
 
 pub struct AppState {
@@ -51,6 +54,8 @@ pub struct AppState {
     keys: RwLock<Option<Arc<IdpKeys>>>,
     static_issuer: Option<Issuer>,
     http: reqwest::Client,
+    /// For the token relay: a longer timeout, and no redirects.
+    pub(crate) token_http: reqwest::Client,
 }
 
 /// What start-up did about the setup token.
@@ -72,6 +77,7 @@ impl AppState {
         let current = CurrentSettings::new(&config.env, snapshot);
         let static_issuer = static_config_issuer(dist.root());
         let http = discovery::http_client().map_err(StartupError::HttpClient)?;
+        let token_http = discovery::token_client().map_err(StartupError::HttpClient)?;
         let idp = current
             .issuer
             .as_ref()
@@ -97,6 +103,7 @@ impl AppState {
             keys: RwLock::new(keys),
             static_issuer,
             http,
+            token_http,
         })
     }
 
@@ -117,6 +124,20 @@ impl AppState {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The discovery cache of `issuer`, unless a save has just replaced it
+    /// with another issuer's.
+    pub(crate) fn idp_for(&self, issuer: &Issuer) -> Option<Arc<DiscoveryOrigins>> {
+        self.idp().filter(|idp| idp.issuer() == issuer.as_str())
+    }
+
+    /// Who may frame /logout besides the app itself: the issuer's origin
+    /// (the effective issuer, or else the one in dist/sso-config.json).
+    pub fn framing_origins(&self) -> Vec<String> {
+        self.idp()
+            .map(|idp| vec![idp.issuer_origin().to_owned()])
+            .unwrap_or_default()
     }
 
     /// Makes a saved snapshot the one in force: the public config, the CSP
@@ -255,6 +276,12 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/v1/sso/config", get(api::sso_config))
+        .route("/api/v1/sso/token", post(relay::token))
+        // GET is the SPA's page, as for any other client-side route.
+        .route(
+            callback::CALLBACK_PATH,
+            get(static_files::serve).post(callback::form_post),
+        )
         .route(
             "/api/v1/admin/sso",
             get(admin::get_settings).put(admin::put_settings),
@@ -278,10 +305,16 @@ pub fn app(state: Arc<AppState>) -> Router {
 
 async fn method_not_allowed(uri: Uri) -> Response {
     let mut response = ApiError::MethodNotAllowed.into_response();
-    if uri.path() == "/api/v1/admin/sso" {
+    let allow = match uri.path() {
+        "/api/v1/admin/sso" => Some("GET, HEAD, PUT"),
+        "/api/v1/sso/token" => Some("POST"),
+        callback::CALLBACK_PATH => Some("GET, HEAD, POST"),
+        _ => None,
+    };
+    if let Some(allow) = allow {
         response
             .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, PUT"));
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
     }
     response
 }
@@ -319,12 +352,18 @@ async fn security_headers(
                 .insert(header::CONTENT_SECURITY_POLICY, policy);
         }
     }
+    // X-Frame-Options cannot name an allowed origin; on the one document the
+    // IdP may frame, CSP frame-ancestors (which supersedes it) says who may.
+    if response.extensions().get::<FramableByIdp>().is_none() {
+        response
+            .headers_mut()
+            .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     let headers = response.headers_mut();
-    let fixed: [(HeaderName, &'static str); 5] = [
+    let fixed: [(HeaderName, &'static str); 4] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         // Codes and tokens travel in URLs during login; no Referer may carry them off.
         (header::REFERRER_POLICY, "no-referrer"),
-        (header::X_FRAME_OPTIONS, "DENY"),
         (
             HeaderName::from_static("cross-origin-opener-policy"),
             "same-origin",
@@ -341,7 +380,8 @@ async fn security_headers(
 }
 
 /// The path only: query strings carry authorization codes and state. Headers
-/// (Authorization) and bodies (client secrets) are never logged.
+/// (Authorization, and the form_post bridge's Location) and bodies (client
+/// secrets, ID tokens, codes) are never logged.
 async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path();

@@ -34,6 +34,9 @@ pub struct CurrentSettings {
     /// What `/api/v1/sso/config` serves; `None` until issuer and client ID
     /// are both known.
     pub sso: Option<SsoConfig>,
+    /// OIDC_SECRET / OIDC_CLIENT_SECRET, else the saved one: what the token
+    /// relay authenticates with. Its `Debug` is redacted.
+    pub client_secret: Option<Secret>,
 }
 
 impl CurrentSettings {
@@ -71,12 +74,18 @@ impl CurrentSettings {
             }),
             _ => None,
         };
+        let client_secret = env
+            .client_secret
+            .as_ref()
+            .map(|(_, secret)| secret.clone())
+            .or_else(|| stored.client_secret.clone());
         Self {
             snapshot,
             issuer,
             client_id,
             groups_claim,
             sso,
+            client_secret,
         }
     }
 
@@ -647,6 +656,11 @@ mod tests {
         for secret in ["env-secret", "stored-secret"] {
             assert!(!doc.to_string().contains(secret), "{doc}");
         }
+        assert_eq!(
+            current.client_secret.as_ref().map(Secret::expose),
+            Some("env-secret"),
+            "the variable's secret wins over the saved one"
+        );
         let sso = current.sso.expect("configured");
         assert_eq!(sso.issuer.as_str(), "https://idp.example.com");
         assert_eq!(sso.client_id, "stored-client");

@@ -294,6 +294,18 @@ pub fn is_admin_document(path: &str) -> bool {
     path == "/admin" || path.starts_with("/admin/")
 }
 
+/// OpenID Connect Front-Channel Logout 1.0: the IdP loads /logout in a hidden
+/// iframe (Entra does). Only this document may be framed, and only by the app
+/// itself and the issuer's origin.
+pub fn is_front_channel_logout_document(path: &str) -> bool {
+    path == "/logout"
+}
+
+/// Marks a response whose CSP names who may frame it, so that the
+/// security-headers middleware leaves out `X-Frame-Options: DENY`.
+#[derive(Debug, Clone, Copy)]
+pub struct FramableByIdp;
+
 /// Sets its own CSP (rather than leaving it to the middleware) so the hashes
 /// are those of the exact bytes sent, also on a 304 whose headers the browser
 /// merges into its cached copy.
@@ -303,20 +315,29 @@ async fn index_response(state: &AppState, request_headers: &HeaderMap, path: &st
     if is_admin_document(path) {
         policy = csp::widen_connect_for_admin(&policy);
     }
+    let framable = is_front_channel_logout_document(path);
+    if framable {
+        policy = csp::allow_framing_by(&policy, &state.framing_origins());
+    }
     let mut headers = HeaderMap::new();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
     headers.insert(header::ETAG, page.etag.clone());
     if let Ok(value) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    if etag_matches(request_headers, &page.etag) {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    let mut response = if etag_matches(request_headers, &page.etag) {
+        (StatusCode::NOT_MODIFIED, headers).into_response()
+    } else {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        (StatusCode::OK, headers, page.body.clone()).into_response()
+    };
+    if framable {
+        response.extensions_mut().insert(FramableByIdp);
     }
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    (StatusCode::OK, headers, page.body.clone()).into_response()
+    response
 }
 
 /// If-None-Match uses weak comparison (RFC 9110 §13.1.2).

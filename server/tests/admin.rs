@@ -893,7 +893,8 @@ async fn public_config_follows_a_save_at_once() {
             "client_id": "spa",
             "auth_method": "pkce",
             "scopes": ["groups"],
-            "groups_claim": "groups"
+            "groups_claim": "groups",
+            "token_relay": true
         })
     );
     put_as(
@@ -907,6 +908,17 @@ async fn public_config_follows_a_save_at_once() {
         get(&s.app, "/api/v1/sso/config").await.status(),
         StatusCode::NOT_FOUND
     );
+    // Removing the saved secret turns the token relay off at once.
+    put_as(
+        &s.app,
+        SETUP,
+        "\"3\"",
+        &json!({"client_id": "spa", "client_secret": null}),
+    )
+    .await;
+    let config = json(get(&s.app, "/api/v1/sso/config").await).await;
+    assert_eq!(config["token_relay"], false, "{config}");
+    assert_eq!(config["auth_method"], "implicit", "{config}");
 }
 
 #[tokio::test]
@@ -957,7 +969,8 @@ async fn env_beats_ui_for_each_field_and_saves_survive_a_restart() {
             "client_id": "env-client",
             "auth_method": "pkce",
             "scopes": ["env-scope"],
-            "groups_claim": "env-groups"
+            "groups_claim": "env-groups",
+            "token_relay": true
         })
     );
     let doc = get_as(&app, SSO, SETUP).await;
@@ -993,7 +1006,8 @@ async fn env_beats_ui_for_each_field_and_saves_survive_a_restart() {
             "client_id": "env-client",
             "auth_method": "implicit",
             "scopes": ["ui-scope"],
-            "groups_claim": "ui-groups"
+            "groups_claim": "ui-groups",
+            "token_relay": true
         })
     );
     assert!(db.exists());

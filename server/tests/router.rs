@@ -278,7 +278,8 @@ async fn sso_config_endpoint() {
             "client_id": "sso-web",
             "auth_method": "pkce",
             "scopes": ["groups", "offline_access"],
-            "groups_claim": "groups"
+            "groups_claim": "groups",
+            "token_relay": false
         })
     );
 }
@@ -302,7 +303,8 @@ async fn sso_config_implicit_and_custom_claim() {
             "client_id": "spa",
             "auth_method": "implicit",
             "scopes": [],
-            "groups_claim": "roles"
+            "groups_claim": "roles",
+            "token_relay": false
         })
     );
 }
@@ -445,4 +447,89 @@ fn missing_index_is_a_startup_error() {
         "{message}"
     );
     assert!(message.contains("index.html"), "{message}");
+}
+
+#[tokio::test]
+async fn only_logout_may_be_framed_and_only_by_the_issuer() {
+    let idp = common::idp::spawn_idp().await;
+    let d = make_dist();
+    let app = app(
+        &d.dist,
+        &[("OIDC_ISSUER", idp.issuer()), ("OIDC_CLIENT_ID", "spa")],
+    );
+    // Front-channel logout: the IdP loads /logout?iss=…&sid=… in an iframe.
+    for uri in ["/logout", "/logout?iss=x&sid=y"] {
+        let response = get(&app, uri).await;
+        assert_is_index(&response);
+        let csp = header(&response, "content-security-policy");
+        assert_eq!(
+            directive(&csp, "frame-ancestors"),
+            format!("frame-ancestors 'self' {}", idp.origin),
+            "{uri}"
+        );
+        assert!(response.headers().get("x-frame-options").is_none(), "{uri}");
+        // The rest of the policy is the same as on any other page.
+        let me = header(&get(&app, "/me").await, "content-security-policy");
+        assert_eq!(
+            csp.replace(
+                &format!("frame-ancestors 'self' {}", idp.origin),
+                "frame-ancestors 'none'"
+            ),
+            me
+        );
+    }
+    // A revalidation keeps the same framing headers.
+    let etag = header(&get(&app, "/logout").await, "etag");
+    let response = send(
+        &app,
+        Request::get("/logout")
+            .header("if-none-match", &etag)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    assert!(response.headers().get("x-frame-options").is_none());
+    assert!(header(&response, "content-security-policy")
+        .contains(&format!("frame-ancestors 'self' {}", idp.origin)));
+
+    for uri in [
+        "/",
+        "/me",
+        "/admin",
+        "/logout/",
+        "/logout/x",
+        "/logoutx",
+        "/oidc/callback",
+    ] {
+        let response = get(&app, uri).await;
+        assert_is_index(&response);
+        let csp = header(&response, "content-security-policy");
+        assert_eq!(
+            directive(&csp, "frame-ancestors"),
+            "frame-ancestors 'none'",
+            "{uri}"
+        );
+        assert_eq!(header(&response, "x-frame-options"), "DENY", "{uri}");
+    }
+    for uri in ["/healthz", "/api/v1/sso/config", "/favicon.ico"] {
+        let response = get(&app, uri).await;
+        assert!(header(&response, "content-security-policy").contains("frame-ancestors 'none'"));
+        assert_eq!(header(&response, "x-frame-options"), "DENY", "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn without_an_issuer_logout_may_be_framed_only_by_the_app() {
+    let d = make_dist();
+    let app = app(&d.dist, &[]);
+    let response = get(&app, "/logout").await;
+    assert_eq!(
+        directive(
+            &header(&response, "content-security-policy"),
+            "frame-ancestors"
+        ),
+        "frame-ancestors 'self'"
+    );
+    assert!(response.headers().get("x-frame-options").is_none());
 }

@@ -1,6 +1,7 @@
 //! Shared fixtures: a Trunk-like dist directory in a temp dir, and helpers to drive the router in process.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod idp;
 
 use std::path::{Path, PathBuf};

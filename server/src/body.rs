@@ -1,0 +1,90 @@
+//! Request bodies of the public POST endpoints: the exact media type (RFC 9110 §8.3.1) and a read bounded before and while it happens.
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap};
+
+use crate::error::FlowError;
+
+/// Whether `Content-Type` is `expected` (case-insensitive), with at most a
+/// `charset` parameter. Anything else, or no header at all, is not.
+pub fn is_media_type(headers: &HeaderMap, expected: &str) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case(expected)
+        && parts.all(|param| {
+            let param = param.trim();
+            param.is_empty()
+                || param.split_once('=').is_some_and(|(name, value)| {
+                    name.trim().eq_ignore_ascii_case("charset") && !value.trim().is_empty()
+                })
+        })
+}
+
+/// The whole body, or 413 as soon as a declared Content-Length or the bytes
+/// received pass `limit`.
+pub async fn read_limited(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, FlowError> {
+    let too_large = FlowError::PayloadTooLarge { limit };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(too_large);
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with(content_type: Option<&'static str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = content_type {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn media_types() {
+        const FORM: &str = "application/x-www-form-urlencoded";
+        for good in [
+            "application/x-www-form-urlencoded",
+            "Application/X-WWW-Form-Urlencoded",
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            "application/x-www-form-urlencoded;charset=utf-8;",
+        ] {
+            assert!(is_media_type(&with(Some(good)), FORM), "{good}");
+        }
+        for bad in [
+            None,
+            Some(""),
+            Some("application/json"),
+            Some("multipart/form-data; boundary=x"),
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded-x"),
+            Some("application/x-www-form-urlencoded; boundary=x"),
+            Some("application/x-www-form-urlencoded; charset="),
+        ] {
+            assert!(!is_media_type(&with(bad), FORM), "{bad:?}");
+        }
+        assert!(is_media_type(
+            &with(Some("application/json; charset=utf-8")),
+            "application/json"
+        ));
+    }
+}
