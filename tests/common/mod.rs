@@ -50,6 +50,7 @@ pub fn expectations() -> IdTokenExpectations {
         nonce: Some(NONCE.into()),
         trusted_audiences: vec![],
         provider_algs: None,
+        access_token: None,
     }
 }
 
