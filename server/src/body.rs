@@ -1,7 +1,10 @@
-//! Request bodies of the public POST endpoints: the exact media type (RFC 9110 §8.3.1) and a read bounded before and while it happens.
+//! Request bodies of the public POST endpoints: the exact media type (RFC 9110 §8.3.1) and a read bounded before and while it happens; and the JSON object prologue the token relay and the admin settings share.
+
+use std::collections::BTreeMap;
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap};
+use serde_json::{Map, Value};
 
 use crate::error::FlowError;
 
@@ -44,6 +47,35 @@ pub async fn read_limited(
     axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_large)
+}
+
+/// Field name → what is wrong with it.
+pub type Problems = BTreeMap<String, String>;
+
+/// `body` as a JSON object, with an "unknown field" problem per key not in
+/// `fields` (the map the caller goes on to add its own problems to). `Err` is
+/// the message for the caller's `InvalidJson`: not JSON, or `not_object`.
+pub fn json_object(
+    body: &[u8],
+    fields: &[&str],
+    not_object: &str,
+) -> Result<(Map<String, Value>, Problems), String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("the body is not valid JSON: {e}"))?;
+    let Value::Object(object) = value else {
+        return Err(not_object.to_owned());
+    };
+    let errors = object
+        .keys()
+        .filter(|key| !fields.contains(&key.as_str()))
+        .map(|key| {
+            (
+                key.clone(),
+                format!("unknown field; known fields are {}", fields.join(", ")),
+            )
+        })
+        .collect();
+    Ok((object, errors))
 }
 
 #[cfg(test)]

@@ -7,8 +7,7 @@ use std::net::SocketAddr;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::config::ConfigError;
 use crate::store::StoreError;
@@ -19,12 +18,6 @@ pub enum ApiError {
     SsoNotConfigured,
     MethodNotAllowed,
     InvalidPath,
-}
-
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
-    message: &'static str,
 }
 
 impl ApiError {
@@ -60,25 +53,54 @@ impl ApiError {
     }
 }
 
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code(), self.message())
-    }
+/// `Display` as `code: message`, and `std::error::Error`, for the error
+/// types of the HTTP answers.
+macro_rules! display_code_message {
+    ($($error:ty),+) => {$(
+        impl fmt::Display for $error {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}: {}", self.code(), self.message())
+            }
+        }
+
+        impl std::error::Error for $error {}
+    )+};
 }
 
-impl std::error::Error for ApiError {}
+display_code_message!(ApiError, FlowError, AdminError);
+
+/// The answer all of them share: `status`, `Cache-Control: no-store` and the
+/// JSON body `{"error": code, "message": message}` plus the `extra` member.
+fn json_error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    extra: Option<(&str, Value)>,
+) -> Response {
+    let mut body = json!({ "error": code, "message": message });
+    if let Some((name, value)) = extra {
+        body[name] = value;
+    }
+    (
+        status,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// One message per bad field, joined.
+fn joined_problems(fields: &BTreeMap<String, String>) -> String {
+    fields
+        .iter()
+        .map(|(name, problem)| format!("{name}: {problem}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (
-            self.status(),
-            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-            Json(ErrorBody {
-                error: self.code(),
-                message: self.message(),
-            }),
-        )
-            .into_response();
+        let mut response = json_error(self.status(), self.code(), self.message(), None);
         if self == Self::MethodNotAllowed {
             response
                 .headers_mut()
@@ -117,11 +139,7 @@ pub enum FlowError {
 
 impl FlowError {
     pub fn validation(fields: BTreeMap<String, String>) -> Self {
-        let message = fields
-            .iter()
-            .map(|(name, problem)| format!("{name}: {problem}"))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let message = joined_problems(&fields);
         Self::ValidationFailed { message, fields }
     }
 
@@ -169,26 +187,13 @@ impl FlowError {
     }
 }
 
-impl fmt::Display for FlowError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code(), self.message())
-    }
-}
-
-impl std::error::Error for FlowError {}
-
 impl IntoResponse for FlowError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.code(), "message": self.message() });
-        if let Self::ValidationFailed { fields, .. } = &self {
-            body["fields"] = json!(fields);
-        }
-        (
-            self.status(),
-            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-            Json(body),
-        )
-            .into_response()
+        let extra = match &self {
+            Self::ValidationFailed { fields, .. } => Some(("fields", json!(fields))),
+            _ => None,
+        };
+        json_error(self.status(), self.code(), &self.message(), extra)
     }
 }
 
@@ -226,11 +231,7 @@ pub enum AdminError {
 impl AdminError {
     /// One message per bad field, joined, plus the map the UI puts next to each input.
     pub fn validation(fields: BTreeMap<String, String>) -> Self {
-        let message = fields
-            .iter()
-            .map(|(name, problem)| format!("{name}: {problem}"))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let message = joined_problems(&fields);
         Self::ValidationFailed { message, fields }
     }
 
@@ -290,32 +291,18 @@ impl AdminError {
     }
 }
 
-impl fmt::Display for AdminError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code(), self.message())
-    }
-}
-
-impl std::error::Error for AdminError {}
-
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.code(), "message": self.message() });
-        match &self {
+        let extra = match &self {
             Self::ValidationFailed { fields, .. } | Self::EnvLocked { fields, .. } => {
-                body["fields"] = json!(fields);
+                Some(("fields", json!(fields)))
             }
             Self::PreconditionFailed { current_version } => {
-                body["current_version"] = json!(current_version);
+                Some(("current_version", json!(current_version)))
             }
-            _ => {}
-        }
-        let mut response = (
-            self.status(),
-            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-            Json(body),
-        )
-            .into_response();
+            _ => None,
+        };
+        let mut response = json_error(self.status(), self.code(), &self.message(), extra);
         let headers = response.headers_mut();
         match &self {
             Self::Unauthenticated(_) => {

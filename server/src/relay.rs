@@ -4,7 +4,6 @@
 //! the request. The secret, the code and the tokens are never logged and
 //! never appear in an error message.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -16,7 +15,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use url::{form_urlencoded, Url};
 
-use crate::body::{is_media_type, read_limited};
+use crate::body::{is_media_type, json_object, read_limited};
 use crate::callback::CALLBACK_PATH;
 use crate::config::{is_allowed_web_url, Secret};
 use crate::discovery::{DiscoveryError, ProviderMetadata};
@@ -135,22 +134,12 @@ pub async fn token(
 /// The body `{"code", "code_verifier", "redirect_uri"}`, every problem
 /// reported per field. `origin` is the request's Origin header, if any.
 pub fn parse_request(body: &[u8], origin: Option<&str>) -> Result<TokenRequest, FlowError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| FlowError::InvalidJson(format!("the body is not valid JSON: {e}")))?;
-    let Value::Object(object) = value else {
-        return Err(FlowError::InvalidJson(
-            "the body must be a JSON object with code, code_verifier and redirect_uri".to_owned(),
-        ));
-    };
-    let mut errors: BTreeMap<String, String> = BTreeMap::new();
-    for key in object.keys() {
-        if !FIELDS.contains(&key.as_str()) {
-            errors.insert(
-                key.clone(),
-                format!("unknown field; known fields are {}", FIELDS.join(", ")),
-            );
-        }
-    }
+    let (object, mut errors) = json_object(
+        body,
+        &FIELDS,
+        "the body must be a JSON object with code, code_verifier and redirect_uri",
+    )
+    .map_err(FlowError::InvalidJson)?;
     let mut take = |name: &str, check: &dyn Fn(&str) -> Result<(), String>| -> String {
         let problem = match object.get(name) {
             None | Some(Value::Null) => Err("required".to_owned()),
@@ -385,6 +374,8 @@ fn oauth_error_code(json: &Value) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K9Xs.gX~_Ii8W_M3z0LgvW1Zp2";

@@ -1,10 +1,9 @@
 //! The effective SSO settings (each environment variable wins over the value saved in the UI), the admin API's settings document, and PUT bodies: parsed, validated, and checked against the variables that lock a field.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::body::json_object;
 use crate::config::{
     is_valid_client_id, is_valid_scope, normalize_scopes, AuthMethod, ConfigError, EnvSettings,
     Issuer, Secret, SsoConfig, DEFAULT_GROUPS_CLAIM,
@@ -213,22 +212,9 @@ pub struct SettingsDocument {
 
 /// Parses and validates a PUT body. Every bad field is reported at once.
 pub fn parse_patch(body: &[u8]) -> Result<SettingsPatch, AdminError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| AdminError::InvalidJson(format!("the body is not valid JSON: {e}")))?;
-    let Value::Object(object) = value else {
-        return Err(AdminError::InvalidJson(
-            "the body must be a JSON object of settings".to_owned(),
-        ));
-    };
-    let mut errors: BTreeMap<String, String> = BTreeMap::new();
-    for key in object.keys() {
-        if !FIELDS.contains(&key.as_str()) {
-            errors.insert(
-                key.clone(),
-                format!("unknown field; known fields are {}", FIELDS.join(", ")),
-            );
-        }
-    }
+    let (object, mut errors) =
+        json_object(body, &FIELDS, "the body must be a JSON object of settings")
+            .map_err(AdminError::InvalidJson)?;
     let mut patch = SettingsPatch::default();
     let take = |name: &str| -> Option<Value> { object.get(name).cloned() };
     let mut check = |name: &str, result: Result<(), String>| {
@@ -474,6 +460,8 @@ pub fn enforce_env_locks(env: &EnvSettings, patch: &mut SettingsPatch) -> Result
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::store::StoredSettings;
 

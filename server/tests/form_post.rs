@@ -151,9 +151,13 @@ async fn bodies_over_64_kib_are_refused() {
     assert_eq!(bridge(&app, &exactly).await.status(), StatusCode::SEE_OTHER);
     let over = format!("{exactly}a");
     let response = bridge(&app, &over).await;
-    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let body = json(response).await;
-    assert_eq!(body["error"], "payload_too_large");
+    json_error(
+        response,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "",
+    )
+    .await;
 
     // Without a Content-Length (chunked), the limit holds while reading.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..80)
@@ -182,9 +186,7 @@ async fn malformed_forms_are_400_without_echoing_them() {
         "id_token=SECRET\u{e9}",
     ] {
         let response = bridge(&app, body).await;
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
-        let json = json(response).await;
-        assert_eq!(json["error"], "invalid_form", "{body}");
+        let json = json_error(response, StatusCode::BAD_REQUEST, "invalid_form", body).await;
         let message = json["message"].as_str().expect("message");
         assert!(message.contains("field 1"), "{message}");
         assert!(!message.contains("SECRET"), "{message}");
@@ -222,13 +224,14 @@ async fn get_still_serves_the_page_and_other_methods_are_405() {
                 .expect("request"),
         )
         .await;
-        assert_eq!(
-            response.status(),
+        assert_eq!(header(&response, "allow"), "GET, HEAD, POST", "{method}");
+        json_error(
+            response,
             StatusCode::METHOD_NOT_ALLOWED,
-            "{method}"
-        );
-        assert_eq!(header(&response, "allow"), "GET, HEAD, POST");
-        assert_eq!(json(response).await["error"], "method_not_allowed");
+            "method_not_allowed",
+            method,
+        )
+        .await;
     }
     // Only the exact path bridges; elsewhere a POST is still 405.
     let response = send(

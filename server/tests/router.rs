@@ -61,16 +61,13 @@ async fn unknown_api_routes_are_json_404() {
         "/api/v1/sso/config/extra",
         "/api/v2/x?y=1",
     ] {
-        let response = get(&app, uri).await;
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{uri}");
-        assert_eq!(
-            header(&response, "content-type"),
-            "application/json",
-            "{uri}"
-        );
-        assert_eq!(header(&response, "cache-control"), "no-store");
-        let body = json(response).await;
-        assert_eq!(body["error"], "not_found", "{uri}");
+        let body = json_error(
+            get(&app, uri).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            uri,
+        )
+        .await;
         assert!(body["message"].is_string());
     }
     let response = send(
@@ -239,9 +236,7 @@ async fn path_traversal_does_not_escape_dist() {
         "/assets/%2e%2e/%2e%2e/secret.txt",
     ] {
         let response = get(&app, uri).await;
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{uri}");
-        let body = json(response).await;
-        assert_eq!(body["error"], "invalid_path", "{uri}");
+        let body = json_error(response, StatusCode::BAD_REQUEST, "invalid_path", uri).await;
         assert!(!body.to_string().contains(SECRET), "{uri}");
     }
     // Names that are not traversal but must still not leak anything.
@@ -314,10 +309,7 @@ async fn sso_config_is_404_when_not_configured() {
     let d = make_dist();
     let app = app(&d.dist, &[]);
     let response = get(&app, "/api/v1/sso/config").await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(header(&response, "content-type"), "application/json");
-    let body = json(response).await;
-    assert_eq!(body["error"], "sso_not_configured");
+    let body = json_error(response, StatusCode::NOT_FOUND, "sso_not_configured", "").await;
     assert!(body["message"]
         .as_str()
         .is_some_and(|m| m.contains("sso-config.json")));
@@ -353,17 +345,15 @@ async fn other_methods_are_405_json() {
                 .expect("request"),
         )
         .await;
-        assert_eq!(
-            response.status(),
+        let what = format!("{method} {uri}");
+        assert!(header(&response, "allow").contains("GET"), "{what}");
+        json_error(
+            response,
             StatusCode::METHOD_NOT_ALLOWED,
-            "{method} {uri}"
-        );
-        assert!(header(&response, "allow").contains("GET"), "{method} {uri}");
-        assert_eq!(
-            json(response).await["error"],
             "method_not_allowed",
-            "{method} {uri}"
-        );
+            &what,
+        )
+        .await;
     }
 }
 

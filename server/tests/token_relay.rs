@@ -75,6 +75,16 @@ fn assert_no_secret(text: &str) {
     }
 }
 
+/// Relays `good()`, which must fail with 502 `token_endpoint_failed` and
+/// without the secret anywhere in the answer; the message.
+async fn relay_fails(app: &Router) -> String {
+    let (status, text, json) = call(app, json_relay(&good())).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{text}");
+    assert_eq!(json["error"], "token_endpoint_failed", "{text}");
+    assert_no_secret(&text);
+    json["message"].as_str().expect("message").to_owned()
+}
+
 /// What the spec says the Basic header is for CLIENT_ID and SECRET,
 /// computed by hand: each form-urlencoded, then joined and base64'd.
 fn expected_basic() -> String {
@@ -249,14 +259,10 @@ async fn broken_idp_answers_are_502() {
         ),
     ] {
         idp.answer_token(status, content_type, raw);
-        let (got, text, json) = call(&app, json_relay(&good())).await;
-        assert_eq!(got, StatusCode::BAD_GATEWAY, "{status}: {text}");
-        assert_eq!(json["error"], "token_endpoint_failed");
-        let message = json["message"].as_str().expect("message");
-        assert!(message.contains(needle), "{message}");
+        let message = relay_fails(&app).await;
+        assert!(message.contains(needle), "{status}: {message}");
         assert!(message.contains(&idp.token_endpoint()), "{message}");
         assert!(!message.contains(CODE) && !message.contains(VERIFIER));
-        assert_no_secret(&text);
     }
 }
 
@@ -269,16 +275,11 @@ async fn unreachable_or_unusable_token_endpoints_are_502() {
     idp.set_discovery("token_endpoint", json!(closed));
     let d = make_dist();
     let app = relay_app(&d, &idp, Some(SECRET));
-    let (status, text, json) = call(&app, json_relay(&good())).await;
-    assert_eq!(status, StatusCode::BAD_GATEWAY, "{text}");
-    assert_eq!(json["error"], "token_endpoint_failed");
+    let message = relay_fails(&app).await;
     assert!(
-        json["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("could not be reached") && m.contains(&closed)),
-        "{json}"
+        message.contains("could not be reached") && message.contains(&closed),
+        "{message}"
     );
-    assert_no_secret(&text);
 
     // The default stub names https://token.example.com/token: fine. A plain
     // http endpoint on another host is not trusted with the secret.
@@ -286,14 +287,8 @@ async fn unreachable_or_unusable_token_endpoints_are_502() {
     idp.set_discovery("token_endpoint", json!("http://token.example.com/token"));
     let d = make_dist();
     let app = relay_app(&d, &idp, Some(SECRET));
-    let (status, _, json) = call(&app, json_relay(&good())).await;
-    assert_eq!(status, StatusCode::BAD_GATEWAY);
-    assert!(
-        json["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("not an https URL")),
-        "{json}"
-    );
+    let message = relay_fails(&app).await;
+    assert!(message.contains("not an https URL"), "{message}");
 
     // A document for another issuer is not believed.
     let idp = spawn_idp().await;
@@ -301,14 +296,8 @@ async fn unreachable_or_unusable_token_endpoints_are_502() {
     idp.set_discovery("issuer", json!("https://someone-else.example.com"));
     let d = make_dist();
     let app = relay_app(&d, &idp, Some(SECRET));
-    let (status, _, json) = call(&app, json_relay(&good())).await;
-    assert_eq!(status, StatusCode::BAD_GATEWAY);
-    assert!(
-        json["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("not the configured issuer")),
-        "{json}"
-    );
+    let message = relay_fails(&app).await;
+    assert!(message.contains("not the configured issuer"), "{message}");
     assert!(idp.token_calls().is_empty());
 }
 
@@ -327,16 +316,8 @@ async fn discovery_failure_is_502() {
             ("OIDC_SECRET", SECRET),
         ],
     );
-    let (status, text, json) = call(&app, json_relay(&good())).await;
-    assert_eq!(status, StatusCode::BAD_GATEWAY);
-    assert_eq!(json["error"], "token_endpoint_failed");
-    assert!(
-        json["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("discovery document")),
-        "{json}"
-    );
-    assert_no_secret(&text);
+    let message = relay_fails(&app).await;
+    assert!(message.contains("discovery document"), "{message}");
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::http::{Request, Response};
+use axum::http::{Request, Response, StatusCode};
 use axum::Router;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -129,6 +129,27 @@ pub async fn json(response: Response<Body>) -> serde_json::Value {
     serde_json::from_slice(&body(response).await).expect("JSON body")
 }
 
+/// An error answer of the JSON API: `status`, `application/json`, never
+/// cached, and `error` is `code`; `what` names the case in a failure. The
+/// body, for the message and the rest.
+pub async fn json_error(
+    response: Response<Body>,
+    status: StatusCode,
+    code: &str,
+    what: &str,
+) -> serde_json::Value {
+    assert_eq!(response.status(), status, "{what}");
+    assert_eq!(
+        header(&response, "content-type"),
+        "application/json",
+        "{what}"
+    );
+    assert_eq!(header(&response, "cache-control"), "no-store", "{what}");
+    let body = json(response).await;
+    assert_eq!(body["error"], code, "{what}: {body}");
+    body
+}
+
 pub fn header<B>(response: &Response<B>, name: &str) -> String {
     response
         .headers()
@@ -172,7 +193,7 @@ pub fn admin_request(
 }
 
 /// Every header and the body, as one string to search for leaks.
-pub async fn everything(response: Response<Body>) -> (axum::http::StatusCode, String) {
+pub async fn everything(response: Response<Body>) -> (StatusCode, String) {
     let status = response.status();
     let mut text = format!("{status}\n");
     for (name, value) in response.headers() {
