@@ -109,7 +109,9 @@ impl CallbackParams {
                     found: Some(iss.clone()),
                 })
             }
-            None if metadata.iss_parameter_required() => {
+            // RFC 9207 section 2.4: a response that carries an ID token may omit `iss`,
+            // because the token's own `iss` (checked exactly during validation) says it.
+            None if metadata.iss_parameter_required() && self.id_token.is_none() => {
                 return Err(OidcError::CallbackIssuerMismatch {
                     expected: metadata.issuer.clone(),
                     found: None,
@@ -217,6 +219,17 @@ mod tests {
                 .as_deref(),
             Some("at")
         );
+    }
+
+    #[test]
+    fn an_implicit_success_may_omit_iss_but_an_implicit_error_may_not() {
+        let ok = CallbackParams::parse("#id_token=a.b.c&state=s").unwrap();
+        assert!(ok.into_implicit(&metadata(true)).is_ok());
+        let err = CallbackParams::parse("#error=access_denied&state=s")
+            .unwrap()
+            .into_implicit(&metadata(true))
+            .unwrap_err();
+        assert_eq!(err.code(), "callback_issuer_mismatch");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 // server's GET /healthz, and (in tests) for what the user would see.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -156,15 +156,28 @@ function withTimeout(promise, ms, message) {
 }
 
 /**
+ * The secret of the IdP's `sso-web-confidential` client in the tests (IDP_CONFIDENTIAL_SECRET),
+ * distinctive so a test can search every response the browser saw for it.
+ */
+export const E2E_CONFIDENTIAL_SECRET = 'e2e-confidential-secret-5b0c7d1e9a';
+
+/**
  * Starts `node tests/idp/server.mjs` and resolves once it printed `idp ready <issuer>`.
+ * `confidentialSecret` is sso-web-confidential's secret (E2E_CONFIDENTIAL_SECRET by default).
  * @returns {Promise<{ issuer: string, stop: () => Promise<void> }>}
  */
-export async function startIdp({ port, redirectOrigins, logName = 'idp' }) {
+export async function startIdp({
+  port, redirectOrigins, confidentialSecret = E2E_CONFIDENTIAL_SECRET, logName = 'idp',
+}) {
   const host = '127.0.0.1';
   await assertPortFree(host, port, 'dev IdP');
   const issuer = `http://${host}:${port}`;
   const child = new Child('dev IdP', process.execPath, [IDP_SCRIPT], {
-    env: { IDP_PORT: String(port), IDP_REDIRECT_ORIGINS: redirectOrigins.join(',') },
+    env: {
+      IDP_PORT: String(port),
+      IDP_REDIRECT_ORIGINS: redirectOrigins.join(','),
+      IDP_CONFIDENTIAL_SECRET: confidentialSecret,
+    },
     logFile: artifactPath(`${logName}.log`),
   });
   const ready = new Promise((done) => {
@@ -250,6 +263,23 @@ function makeTempDir(prefix) {
 }
 
 /**
+ * A copy of the SPA build (dist/) in a new temp folder, plus `files` (name -> text or JSON
+ * value) written into it, e.g. `{ 'sso-config.json': {...} }` for static hosting. Removed by
+ * `remove()` (or when this process exits).
+ * @param {Record<string, string|object>} [files]
+ * @returns {{ dir: string, remove: () => Promise<void> }}
+ */
+export function copyDist(files = {}) {
+  const { dist } = assertBuilt();
+  const temp = makeTempDir('sso-e2e-dist-');
+  cpSync(dist, temp.dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    writeFileSync(join(temp.dir, name), typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+  }
+  return temp;
+}
+
+/**
  * Starts the built sso-server serving dist/ and waits for /healthz.
  *
  * Every server gets its own SQLite file (`SSO_DATABASE`) in a new temp folder, removed by
@@ -261,12 +291,15 @@ function makeTempDir(prefix) {
  *   `OIDC_ISSUER` and `OIDC_CLIENT_ID`, unconfigured (set up through /admin).
  * @param {string} [options.clientId] `OIDC_CLIENT_ID` (only with an issuer)
  * @param {string} [options.bootstrapToken] `SSO_BOOTSTRAP_TOKEN` (the setup token, >= 16 chars)
- * @param {Record<string,string>} [options.env] more variables (e.g. `SSO_ADMIN_GROUPS`)
+ * @param {Record<string,string>} [options.env] more variables (e.g. `SSO_ADMIN_GROUPS`,
+ *   `OIDC_AUTH_METHOD`, `OIDC_SECRET`)
+ * @param {string} [options.dist] `SSO_DIST` instead of the repo's dist/ (e.g. from `copyDist`)
  */
 export async function startServer({
-  listen, issuer, clientId = 'sso-web', bootstrapToken, env = {}, logName = 'server',
+  listen, issuer, clientId = 'sso-web', bootstrapToken, env = {}, logName = 'server', dist: distOverride,
 }) {
-  const { dist, bin } = assertBuilt();
+  const { dist: builtDist, bin } = assertBuilt();
+  const dist = distOverride ?? builtDist;
   const [host, port] = [listen.slice(0, listen.lastIndexOf(':')), Number(listen.slice(listen.lastIndexOf(':') + 1))];
   await assertPortFree(host, port, 'sso-server');
   if (bootstrapToken !== undefined && bootstrapToken.length < 16) {

@@ -17,6 +17,8 @@ export class HomePage {
     this.signInButton = tid(page, 'sign-in');
     /** Why the user is signed out ("Your session expired…"), on the sign-in card. */
     this.notice = tid(page, 'notice');
+    /** Signed in, `/` shows a short summary ("Welcome, <name>") instead of the sign-in card. */
+    this.identitySummary = tid(page, 'identity-summary');
   }
 
   async goto() {
@@ -68,11 +70,16 @@ export class IdpConsentPage {
   }
 }
 
-/** The IdP's RP-initiated logout confirmation ("Yes, sign me out"), if the SPA goes through it. */
+/**
+ * The IdP's RP-initiated logout confirmation (tests/idp/provider.mjs `logoutSource`), shown when
+ * the IdP still has a session: "Yes, sign me out" ends it; "No, stay signed in" keeps it. Without
+ * an IdP session oidc-provider skips this page (it auto-posts the confirmation itself).
+ */
 export class IdpLogoutPage {
   constructor(page) {
     this.page = page;
     this.confirmButton = page.locator('button[name="logout"][value="yes"]');
+    this.stayButton = page.locator('button[form="op.logoutForm"]:not([name="logout"])');
   }
 }
 
@@ -87,6 +94,8 @@ export class IdentityPage {
     this.issuer = tid(page, 'identity-issuer');
     this.groups = tid(page, 'identity-group');
     this.signOutControl = tid(page, 'sign-out');
+    /** "Your session ends in …", from 2 minutes before the ID token's exp. */
+    this.expiryWarning = tid(page, 'expiry-warning');
   }
 
   async goto() {
@@ -138,8 +147,19 @@ export class NotFoundPage {
 }
 
 export class LogoutPage {
-  constructor(page) {
+  constructor(page, { appOrigin } = {}) {
+    this.page = page;
+    this.appOrigin = appOrigin;
     this.signedOut = tid(page, 'signed-out');
+    /** On the way to the IdP's end_session_endpoint. */
+    this.signingOut = tid(page, 'signing-out');
+    /** "Sign in again" on the signed-out card. */
+    this.signInAgain = this.signedOut.getByTestId('sign-in');
+  }
+
+  /** Opens `/logout` with an optional query (e.g. `?state=…`) as a full page load. */
+  goto(query = '') {
+    return this.page.goto(`${this.appOrigin}/logout${query}`);
   }
 }
 
@@ -302,7 +322,7 @@ export class App {
     this.idpLogout = new IdpLogoutPage(page);
     this.identity = new IdentityPage(page, stack);
     this.authError = new AuthErrorPanel(page);
-    this.logout = new LogoutPage(page);
+    this.logout = new LogoutPage(page, stack);
     this.notFound = new NotFoundPage(page, stack);
     this.admin = new AdminPage(page, stack);
     /** The nav bar's Admin link (shown once the server accepts the signed-in user as an admin). */
@@ -368,6 +388,21 @@ export class App {
       throw new Error(`sign-in as ${login} ended in auth-error `
         + `${await this.authError.code()}: ${await this.authError.text()}`);
     }
+  }
+
+  /**
+   * Resolves once the app shows something settled: the identity (on /me or the summary on /),
+   * the sign-in button, the signed-out card, an error panel or the not-found page.
+   */
+  async waitUntilSettled() {
+    await this.identity.name
+      .or(this.home.identitySummary)
+      .or(this.home.signInButton)
+      .or(this.logout.signedOut)
+      .or(this.authError.panel)
+      .or(this.notFound.panel)
+      .first()
+      .waitFor();
   }
 
   /** Signs out; confirms at the IdP if the SPA uses RP-initiated logout. Waits for "signed out". */

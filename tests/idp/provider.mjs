@@ -12,6 +12,17 @@ export const DEFAULT_REDIRECT_ORIGINS = ['http://127.0.0.1:8080', 'http://localh
 
 /** The SPA's client id; the server hands it to the SPA as OIDC_CLIENT_ID. */
 export const SPA_CLIENT_ID = 'sso-web';
+/** Implicit flow (`id_token`, `id_token token`), response_mode form_post or fragment. */
+export const IMPLICIT_CLIENT_ID = 'sso-web-implicit';
+/** Code flow + PKCE with a client secret (client_secret_basic): only a server can redeem codes. */
+export const CONFIDENTIAL_CLIENT_ID = 'sso-web-confidential';
+/** Like sso-web, but its ID tokens live SHORT_ID_TOKEN_TTL seconds. */
+export const SHORT_CLIENT_ID = 'sso-web-short';
+export const SHORT_ID_TOKEN_TTL = 30;
+/** sso-web-confidential's secret unless IDP_CONFIDENTIAL_SECRET says otherwise. */
+export const DEFAULT_CONFIDENTIAL_SECRET = 'dev-confidential-secret-change-me';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Parses IDP_REDIRECT_ORIGINS ("http://a:1,http://b:2") into a list of bare origins. */
 export function parseRedirectOrigins(value) {
@@ -26,23 +37,77 @@ export function parseRedirectOrigins(value) {
 }
 
 /**
- * One entry per client. Later clients (implicit, confidential) are added here as more builders
- * that take the same origins.
+ * The origins a `native` client may register (oidc-provider's rule): http only on a loopback
+ * host, https only on a non-loopback host. oidc-provider refuses http redirect URIs for implicit
+ * `web` clients, hence `native` for the implicit client; other origins are left out of it.
  */
-export function buildClients(redirectOrigins) {
-  return [
+export function nativeOrigins(redirectOrigins) {
+  return redirectOrigins.filter((o) => {
+    const { protocol, hostname } = new URL(o);
+    return protocol === 'http:' ? LOOPBACK_HOSTS.has(hostname) : !LOOPBACK_HOSTS.has(hostname);
+  });
+}
+
+/**
+ * One entry per client, all with the same redirect origins: redirect URI `${origin}/oidc/callback`
+ * and post-logout redirect URI `${origin}/logout`.
+ *
+ * @param {string[]} redirectOrigins
+ * @param {{ confidentialSecret?: string }} [options]
+ */
+export function buildClients(redirectOrigins, { confidentialSecret = DEFAULT_CONFIDENTIAL_SECRET } = {}) {
+  const uris = (origins) => ({
+    redirect_uris: origins.map((o) => `${o}/oidc/callback`),
+    post_logout_redirect_uris: origins.map((o) => `${o}/logout`),
+  });
+  const publicPkce = (client_id, client_name) => ({
+    client_id,
+    client_name,
+    application_type: 'web',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    ...uris(redirectOrigins),
+  });
+
+  const clients = [
     // The SPA: a public client doing Authorization Code + PKCE (S256) from the browser.
+    publicPkce(SPA_CLIENT_ID, 'sso-web (dev)'),
+    // The same, with 30 s ID tokens (ttl.IdToken below), to see expiry without waiting an hour.
+    publicPkce(SHORT_CLIENT_ID, 'sso-web, 30 s ID tokens (dev)'),
+    // Code + PKCE, but the token endpoint wants HTTP Basic with the secret: the sso-server
+    // relays the token request; the browser cannot redeem a code (and gets no CORS there).
     {
-      client_id: SPA_CLIENT_ID,
-      client_name: 'sso-web (dev)',
+      client_id: CONFIDENTIAL_CLIENT_ID,
+      client_name: 'sso-web via token relay (dev)',
+      client_secret: confidentialSecret,
       application_type: 'web',
-      token_endpoint_auth_method: 'none',
+      token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['authorization_code'],
       response_types: ['code'],
-      redirect_uris: redirectOrigins.map((o) => `${o}/oidc/callback`),
-      post_logout_redirect_uris: redirectOrigins.map((o) => `${o}/logout`),
+      ...uris(redirectOrigins),
     },
   ];
+
+  // Implicit: the ID token comes in the authorization response (form_post or fragment).
+  const implicitOrigins = nativeOrigins(redirectOrigins);
+  const skipped = redirectOrigins.filter((o) => !implicitOrigins.includes(o));
+  if (skipped.length) {
+    console.error(`idp: ${IMPLICIT_CLIENT_ID} leaves out ${skipped.join(', ')}: `
+      + 'an implicit client takes http only on loopback hosts and https only elsewhere');
+  }
+  if (implicitOrigins.length) {
+    clients.push({
+      client_id: IMPLICIT_CLIENT_ID,
+      client_name: 'sso-web, implicit flow (dev)',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['implicit'],
+      response_types: ['id_token', 'id_token token'],
+      ...uris(implicitOrigins),
+    });
+  }
+  return clients;
 }
 
 function signingKeys() {
@@ -136,10 +201,10 @@ function stripWebFonts() {
 }
 
 /**
- * @param {{ issuer: string, redirectOrigins: string[] }} options
+ * @param {{ issuer: string, redirectOrigins: string[], confidentialSecret?: string }} options
  */
-export function createProvider({ issuer, redirectOrigins }) {
-  const clients = buildClients(redirectOrigins);
+export function createProvider({ issuer, redirectOrigins, confidentialSecret }) {
+  const clients = buildClients(redirectOrigins, { confidentialSecret });
   // Browser origins allowed to call the token and userinfo endpoints per client (CORS).
   const corsOrigins = new Map(clients.map((c) => [
     c.client_id,
@@ -151,6 +216,8 @@ export function createProvider({ issuer, redirectOrigins }) {
   const hour = 60 * 60;
   const provider = new Provider(issuer, {
     clients,
+    // The defaults plus `id_token token` (implicit with an access token).
+    responseTypes: ['code', 'code id_token', 'id_token', 'id_token token', 'none'],
     jwks: signingKeys(),
     cookies: {
       // Signed cookies with per-process keys. `secure` is left unset: oidc-provider sets it
@@ -177,7 +244,8 @@ export function createProvider({ issuer, redirectOrigins }) {
       return origin !== 'null' && (corsOrigins.get(client.clientId)?.has(origin) ?? false);
     },
     pkce: {
-      // oidc-provider 9 supports only S256; require it for every client, not only public ones.
+      // oidc-provider 9 supports only S256; require it for every code flow, confidential ones too.
+      // (oidc-provider checks PKCE only when response_type contains `code`: implicit is exempt.)
       required: () => true,
     },
     features: {
@@ -200,7 +268,7 @@ ${form}
     ttl: {
       AccessToken: hour,
       AuthorizationCode: 60,
-      IdToken: hour,
+      IdToken: (ctx, token, client) => (client?.clientId === SHORT_CLIENT_ID ? SHORT_ID_TOKEN_TTL : hour),
       Interaction: hour,
       Session: 8 * hour,
       Grant: 8 * hour,

@@ -1,9 +1,10 @@
-//! Dev IdP entry point: `node tests/idp/server.mjs` (env IDP_PORT, IDP_REDIRECT_ORIGINS).
+//! Dev IdP entry point: `node tests/idp/server.mjs` (env IDP_PORT, IDP_REDIRECT_ORIGINS,
+//! IDP_CONFIDENTIAL_SECRET).
 //
 // Prints exactly one line on stdout, `idp ready <issuer>`, once it accepts connections.
 // Dev users: alice, bob, carol, with any non-empty password (see users.mjs).
 
-import { createProvider, parseRedirectOrigins } from './provider.mjs';
+import { DEFAULT_CONFIDENTIAL_SECRET, createProvider, parseRedirectOrigins } from './provider.mjs';
 
 const port = Number(process.env.IDP_PORT ?? 9400);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
@@ -14,7 +15,9 @@ const host = '127.0.0.1';
 const issuer = `http://${host}:${port}`;
 const redirectOrigins = parseRedirectOrigins(process.env.IDP_REDIRECT_ORIGINS);
 
-const provider = createProvider({ issuer, redirectOrigins });
+const confidentialSecret = process.env.IDP_CONFIDENTIAL_SECRET?.trim() || DEFAULT_CONFIDENTIAL_SECRET;
+
+const provider = createProvider({ issuer, redirectOrigins, confidentialSecret });
 provider.on('server_error', (ctx, err) => console.error('idp server_error', err));
 
 const server = provider.listen(port, host, () => {

@@ -1,0 +1,460 @@
+//! E2E: the other ways in and out. Implicit with form_post through the server's POST bridge,
+//! implicit with the fragment on static hosting (sso-config.json), the confidential client through
+//! the server's token relay, RP-initiated logout at the IdP, sign-out reaching another tab,
+//! the expiry warning and expiry with 30 s ID tokens, back/refresh after sign-in, and a form_post
+//! error.
+//
+// The stack's server (127.0.0.1:8190) is the default (sso-web, code + PKCE). The others are
+// started per test on their own port, against the same IdP:
+//   8193 implicit form_post (sso-web-implicit), 8194 token relay (sso-web-confidential),
+//   8195 sso-web-short (30 s ID tokens), 8196 static hosting (no OIDC env, sso-config.json).
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  CONFIDENTIAL_CLIENT_ID, IMPLICIT_CLIENT_ID, SHORT_CLIENT_ID, SHORT_ID_TOKEN_TTL,
+} from '../idp/provider.mjs';
+import { USERS } from '../idp/users.mjs';
+import {
+  E2E_CONFIDENTIAL_SECRET, copyDist, navigationsTo, slug, startServer, startStack,
+} from './harness.mjs';
+import { App } from './pages.mjs';
+
+const LISTEN = Object.freeze({
+  implicit: '127.0.0.1:8193',
+  relay: '127.0.0.1:8194',
+  short: '127.0.0.1:8195',
+  static: '127.0.0.1:8196',
+});
+const origin = (listen) => `http://${listen}`;
+
+const nowSecs = () => Math.floor(Date.now() / 1000);
+
+describe('flows', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack('flows', { redirectOrigins: Object.values(LISTEN).map(origin) });
+  });
+  after(async () => { await stack?.close(); });
+
+  /** Starts one more sso-server against the stack's IdP, runs `fn(server)`, stops it. */
+  async function withServer(t, options, fn) {
+    const server = await startServer({
+      issuer: stack.issuer, logName: `flows.${slug(t.name)}.server`, ...options,
+    });
+    try {
+      await fn(server);
+    } finally {
+      await server.stop();
+    }
+  }
+
+  const implicitServer = { listen: LISTEN.implicit, clientId: IMPLICIT_CLIENT_ID, env: { OIDC_AUTH_METHOD: 'implicit' } };
+
+  /** What a signed-in /me must show for alice. */
+  async function assertAliceOnMe(app, { issuer = stack.issuer } = {}) {
+    await app.identity.waitUntilShown();
+    assert.equal(new URL(app.page.url()).pathname, '/me');
+    const me = app.identity;
+    assert.equal(await me.text(me.name), USERS.alice.name);
+    assert.equal(await me.text(me.username), 'alice');
+    assert.equal(await me.text(me.subject), USERS.alice.sub);
+    assert.equal(await me.text(me.issuer), issuer);
+    assert.deepEqual((await me.groupNames()).sort(), ['admins', 'ml-team']);
+    assert.equal(await app.authError.panel.count(), 0, 'no error panel');
+  }
+
+  /** No request the browser made carried an ID token in its query string. */
+  function assertNoTokenInQueries(requests) {
+    for (const r of requests) {
+      const url = new URL(r.url);
+      assert.ok(!url.search.includes('id_token='), `${r.method} ${r.url} carries an ID token in its query`);
+    }
+  }
+
+  /** Main-frame URLs in order, with their fragments (requests never carry a fragment). */
+  function recordFrameUrls(page) {
+    const urls = [];
+    page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) urls.push(frame.url()); });
+    return urls;
+  }
+
+  test('implicit form_post: alice signs in through the server\'s POST bridge, no token in any URL', async (t) => {
+    await withServer(t, implicitServer, async (server) => {
+      await stack.withSession(t, async ({ page, requests, pageErrors }) => {
+        const app = new App(page, { ...stack, appOrigin: server.origin });
+        const callbackPosts = [];
+        page.on('request', (req) => {
+          if (req.method() === 'POST' && req.url() === `${server.origin}/oidc/callback`) callbackPosts.push(req);
+        });
+        await app.signIn('alice');
+
+        // The authorization request: implicit, form_post, nonce, no PKCE.
+        const authz = navigationsTo(requests, `${stack.discovery.authorization_endpoint}?`);
+        assert.equal(authz.length, 1, 'one authorization request');
+        const q = authz[0].searchParams;
+        assert.equal(q.get('client_id'), IMPLICIT_CLIENT_ID);
+        assert.equal(q.get('response_type'), 'id_token');
+        assert.equal(q.get('response_mode'), 'form_post');
+        assert.equal(q.get('redirect_uri'), `${server.origin}/oidc/callback`);
+        assert.ok(q.get('nonce'), 'nonce sent');
+        assert.ok(q.get('state'), 'state sent');
+        assert.equal(q.get('code_challenge'), null, 'no PKCE in the implicit flow');
+
+        // The IdP's form POSTed to the server, which answered 303 to /oidc/callback#…
+        assert.equal(callbackPosts.length, 1, 'one POST /oidc/callback');
+        const [post] = callbackPosts;
+        assert.ok(post.isNavigationRequest(), 'the POST is a top-level navigation (the IdP\'s form)');
+        const posted = new URLSearchParams(post.postData() ?? '');
+        assert.match(posted.get('id_token') ?? '', /^eyJ/, 'the form carried the ID token');
+        assert.equal(posted.get('state'), q.get('state'));
+        const bridge = await post.response();
+        assert.equal(bridge.status(), 303, 'the bridge answers 303');
+        const location = new URL(bridge.headers().location, server.origin);
+        assert.equal(`${location.origin}${location.pathname}`, `${server.origin}/oidc/callback`);
+        assert.equal(location.search, '', 'the bridge puts nothing in a query');
+        assert.ok(new URLSearchParams(location.hash.slice(1)).get('id_token'), 'the fields travel in the fragment');
+
+        await page.waitForURL((url) => url.pathname === '/me');
+        const final = page.url();
+        assert.ok(!final.includes('#') && !final.includes('id_token') && !final.includes('state='), final);
+        await assertAliceOnMe(app);
+        assertNoTokenInQueries(requests);
+        assert.equal(requests.filter((r) => r.url.startsWith(stack.discovery.token_endpoint)).length, 0,
+          'no token endpoint in the implicit flow');
+        assert.deepEqual(pageErrors.map(String), []);
+      });
+    });
+  });
+
+  test('static hosting: no server config, sso-config.json, implicit with the fragment', async (t) => {
+    const dist = copyDist({
+      'sso-config.json': {
+        issuer: stack.issuer, client_id: IMPLICIT_CLIENT_ID, auth_method: 'implicit', response_mode: 'fragment',
+      },
+    });
+    try {
+      await withServer(t, { listen: LISTEN.static, issuer: null, dist: dist.dir }, async (server) => {
+        const api = await fetch(`${server.origin}/api/v1/sso/config`);
+        assert.equal(api.status, 404, 'the server has no SSO config');
+        await stack.withSession(t, async ({ page, requests, pageErrors }) => {
+          const app = new App(page, { ...stack, appOrigin: server.origin });
+          const frameUrls = recordFrameUrls(page);
+          const configResponses = [];
+          page.on('response', (res) => {
+            const { pathname } = new URL(res.url());
+            if (['/api/v1/sso/config', '/sso-config.json'].includes(pathname)) configResponses.push([pathname, res.status()]);
+          });
+          await app.signIn('alice');
+
+          assert.deepEqual(configResponses.slice(0, 2), [['/api/v1/sso/config', 404], ['/sso-config.json', 200]],
+            'the API first (404), then the static file');
+          const authz = navigationsTo(requests, `${stack.discovery.authorization_endpoint}?`);
+          assert.equal(authz.length, 1);
+          const q = authz[0].searchParams;
+          assert.equal(q.get('client_id'), IMPLICIT_CLIENT_ID);
+          assert.equal(q.get('response_type'), 'id_token');
+          assert.equal(q.get('response_mode'), 'fragment');
+          assert.equal(q.get('redirect_uri'), `${server.origin}/oidc/callback`);
+
+          // The IdP redirected to /oidc/callback#id_token=…; no POST, nothing in a query.
+          const callback = frameUrls.map((u) => new URL(u)).find((u) => u.href.startsWith(`${server.origin}/oidc/callback#`));
+          assert.ok(callback, `a callback with a fragment: ${frameUrls.join(' ')}`);
+          const fields = new URLSearchParams(callback.hash.slice(1));
+          assert.match(fields.get('id_token') ?? '', /^eyJ/);
+          assert.equal(fields.get('state'), q.get('state'));
+          assert.equal(requests.filter((r) => r.method === 'POST' && r.url.endsWith('/oidc/callback')).length, 0);
+
+          await page.waitForURL((url) => url.pathname === '/me');
+          assert.ok(!page.url().includes('#') && !page.url().includes('id_token'), page.url());
+          await assertAliceOnMe(app);
+          assertNoTokenInQueries(requests);
+          assert.deepEqual(pageErrors.map(String), []);
+        });
+      });
+    } finally {
+      await dist.remove();
+    }
+  });
+
+  test('token relay: the confidential client\'s code is redeemed by the server; the secret never reaches the browser', async (t) => {
+    const secret = E2E_CONFIDENTIAL_SECRET;
+    const relayServer = {
+      listen: LISTEN.relay, clientId: CONFIDENTIAL_CLIENT_ID, env: { OIDC_SECRET: secret },
+    };
+    await withServer(t, relayServer, async (server) => {
+      const configRes = await fetch(`${server.origin}/api/v1/sso/config`);
+      assert.equal(configRes.status, 200);
+      const configText = await configRes.text();
+      assert.ok(!configText.includes(secret), 'the config API does not hand out the secret');
+      const config = JSON.parse(configText);
+      assert.equal(config.client_id, CONFIDENTIAL_CLIENT_ID);
+      assert.equal(config.token_relay, true, `public config: ${configText}`);
+
+      await stack.withSession(t, async ({ page, requests, pageErrors }) => {
+        const app = new App(page, { ...stack, appOrigin: server.origin });
+        // Everything the browser received: headers, and bodies where they can still be read.
+        const seen = [];
+        page.on('response', (res) => {
+          seen.push({
+            url: res.url(),
+            headers: res.allHeaders().catch(() => ({})),
+            body: res.body().catch(() => null),
+          });
+        });
+        const relayed = page.waitForResponse((res) => res.request().method() === 'POST'
+          && res.url() === `${server.origin}/api/v1/sso/token`);
+        await app.signIn('alice');
+        const relay = await relayed;
+        assert.equal(relay.status(), 200, 'the relay answered 200');
+
+        const authz = navigationsTo(requests, `${stack.discovery.authorization_endpoint}?`);
+        assert.equal(authz.length, 1);
+        const q = authz[0].searchParams;
+        assert.equal(q.get('client_id'), CONFIDENTIAL_CLIENT_ID);
+        assert.equal(q.get('response_type'), 'code');
+        assert.equal(q.get('code_challenge_method'), 'S256', 'PKCE still');
+
+        assert.equal(requests.filter((r) => r.method === 'POST' && r.url === `${server.origin}/api/v1/sso/token`).length, 1,
+          'one POST /api/v1/sso/token');
+        assert.deepEqual(requests.filter((r) => r.url.startsWith(stack.discovery.token_endpoint)).map((r) => r.url), [],
+          'the browser never calls the IdP\'s token endpoint');
+        await assertAliceOnMe(app);
+
+        let unreadable = 0;
+        for (const r of seen) {
+          const headers = await r.headers;
+          for (const [name, value] of Object.entries(headers)) {
+            assert.ok(!value.includes(secret), `header ${name} of ${r.url} holds the secret`);
+          }
+          const body = await r.body;
+          if (body === null) unreadable += 1;
+          else assert.ok(!body.includes(secret), `the body of ${r.url} holds the secret`);
+        }
+        t.diagnostic(`${seen.length} responses checked, ${unreadable} bodies no longer readable (redirects, left pages)`);
+        assert.ok(!(await relay.body()).includes(secret), 'the relay response');
+        for (const r of requests) assert.ok(!r.url.includes(secret), r.url);
+        assert.deepEqual(pageErrors.map(String), []);
+      });
+    });
+  });
+
+  test('RP-initiated logout: the IdP confirms, returns with the state, and the next sign-in asks for credentials', async (t) => {
+    await stack.withSession(t, async ({ page, requests, pageErrors }) => {
+      const app = new App(page, stack);
+      await app.signIn('alice');
+      await page.waitForURL((url) => url.pathname === '/me');
+
+      await app.identity.signOutControl.click();
+      await app.idpLogout.confirmButton.waitFor();
+      const ends = navigationsTo(requests, `${stack.discovery.end_session_endpoint}?`);
+      assert.equal(ends.length, 1, 'one end_session request');
+      const q = ends[0].searchParams;
+      assert.match(q.get('id_token_hint') ?? '', /^eyJ/, 'id_token_hint');
+      assert.equal(q.get('client_id'), 'sso-web');
+      assert.equal(q.get('post_logout_redirect_uri'), `${stack.appOrigin}/logout`);
+      assert.ok(q.get('state'), 'state');
+      assert.equal(await app.storedSession(), null, 'the local session was cleared before leaving');
+
+      await app.idpLogout.confirmButton.click();
+      await app.logout.signedOut.waitFor();
+      const returns = navigationsTo(requests, `${stack.appOrigin}/logout?`);
+      assert.equal(returns.length, 1, 'back from the IdP once');
+      assert.equal(returns[0].searchParams.get('state'), q.get('state'), 'with the state it was given');
+      assert.equal(new URL(page.url()).pathname, '/logout');
+      assert.equal(await app.authError.panel.count(), 0);
+      assert.match(await app.logout.signInAgain.textContent(), /Sign in again/);
+
+      // The IdP session is gone: signing in again asks for credentials.
+      await app.logout.signInAgain.click();
+      await page.waitForURL((url) => url.origin === new URL(stack.issuer).origin);
+      await app.idpLogin.waitUntilShown();
+      await app.idpLogin.signIn('alice');
+      await app.passConsentIfAsked();
+      await assertAliceOnMe(app);
+      assert.deepEqual(pageErrors.map(String), []);
+    });
+  });
+
+  test('/logout with a foreign or missing state shows signed-out and no error', async (t) => {
+    await stack.withSession(t, async ({ page }) => {
+      const app = new App(page, stack);
+      for (const query of ['?state=foreign-state-0000', '']) {
+        await app.logout.goto(query);
+        await app.logout.signedOut.waitFor();
+        assert.equal(await app.authError.panel.count(), 0, `no error panel (/logout${query})`);
+        assert.equal(new URL(page.url()).origin, stack.appOrigin, 'stayed in the app');
+      }
+      // Signed in, a stray return from the IdP signs out locally without an error either.
+      await app.signIn('alice');
+      await app.logout.goto('?state=foreign-state-0001');
+      await app.logout.signedOut.waitFor();
+      assert.equal(await app.authError.panel.count(), 0);
+      assert.equal(await app.storedSession(), null, 'the local session is gone');
+    });
+  });
+
+  test('signing out in tab A signs out tab B (same browser) without a reload', async (t) => {
+    await stack.withSession(t, async ({ context, page: pageA }) => {
+      const a = new App(pageA, stack);
+      await a.signIn('alice');
+
+      // Tab B from tab A: window.open copies A's sessionStorage into B.
+      const [pageB] = await Promise.all([
+        context.waitForEvent('page'),
+        pageA.evaluate((url) => { window.open(url, '_blank'); }, `${stack.appOrigin}/me`),
+      ]);
+      const b = new App(pageB, stack);
+      const navigationsB = [];
+      pageB.on('framenavigated', (frame) => { if (frame === pageB.mainFrame()) navigationsB.push(frame.url()); });
+      await b.waitUntilSettled();
+      if (!(await b.identity.name.isVisible())) {
+        // No copied session: sign in in B too (the IdP remembers alice; no credentials asked).
+        t.diagnostic('tab B did not inherit the session; signing in there through the IdP session');
+        await b.home.clickSignIn(stack);
+        await b.passConsentIfAsked();
+      }
+      await b.identity.waitUntilShown();
+      assert.equal(await b.identity.text(b.identity.name), USERS.alice.name);
+      navigationsB.length = 0;
+
+      await a.signOut();
+
+      await b.home.signInButton.waitFor();
+      assert.equal(await b.identity.name.count(), 0, 'tab B shows no identity');
+      assert.equal(await b.identity.signOutControl.count(), 0, 'tab B has no sign-out control');
+      assert.deepEqual(navigationsB, [], 'tab B neither reloaded nor navigated');
+      assert.equal(await b.storedSession(), null, 'tab B dropped its copy of the session');
+      await pageB.close();
+    });
+  });
+
+  test(`expiry: with ${SHORT_CLIENT_ID} (${SHORT_ID_TOKEN_TTL} s ID tokens) /me warns at once, then signs out with "expired"`, async (t) => {
+    await withServer(t, { listen: LISTEN.short, clientId: SHORT_CLIENT_ID }, async (server) => {
+      await stack.withSession(t, async ({ page, pageErrors }) => {
+        // Runs at real speed until fastForward (see session.test.mjs).
+        await page.clock.install();
+        const app = new App(page, { ...stack, appOrigin: server.origin });
+        await app.signIn('alice');
+        await page.waitForURL((url) => url.pathname === '/me');
+        const { expires_at: expiresAt } = await app.storedSession();
+        const left = expiresAt - nowSecs();
+        assert.ok(left > 0 && left <= SHORT_ID_TOKEN_TTL, `ID token expires within ${SHORT_ID_TOKEN_TTL} s, got ${left} s`);
+
+        await app.identity.expiryWarning.waitFor();
+        assert.match(await app.identity.expiryWarning.textContent(), /session ends/i);
+        assert.ok(await app.identity.name.isVisible(), 'still signed in while warned');
+
+        await page.clock.fastForward(`00:${String(SHORT_ID_TOKEN_TTL + 10).padStart(2, '0')}`);
+
+        await app.home.notice.waitFor();
+        assert.match(await app.home.notice.textContent(), /expired/);
+        assert.ok(await app.home.signInButton.isVisible(), 'sign-in button shown');
+        assert.equal(await app.identity.name.count(), 0, 'no identity shown');
+        assert.equal(await app.identity.expiryWarning.count(), 0, 'the warning is gone');
+        assert.equal(await app.storedSession(), null, 'nothing stored');
+        assert.deepEqual(pageErrors.map(String), []);
+      });
+    });
+  });
+
+  /**
+   * After a sign-in that landed on /me: walks back through the history (re-visiting whatever the
+   * IdP serves for its spent pages on the way) and reloads /oidc/callback. No app page may show
+   * auth-error; signed in, the app shows the identity on / or /me.
+   */
+  async function backAndRefresh(t, app, appOrigin) {
+    const { page } = app;
+    const visited = [];
+    const checkAppPage = async (what) => {
+      await app.waitUntilSettled();
+      const url = new URL(page.url());
+      visited.push(`${what} ${url.href}`);
+      assert.equal(await app.authError.panel.count(), 0,
+        `auth-error after ${what} at ${url.href}: ${await app.authError.panel.textContent().catch(() => '')}`);
+      if (await app.storedSession() !== null) {
+        await app.identity.name.or(app.home.identitySummary).first().waitFor();
+        assert.ok(['/', '/me'].includes(new URL(page.url()).pathname), `signed in at ${page.url()}`);
+      }
+    };
+    for (let i = 0; i < 12; i += 1) {
+      const before = page.url();
+      await page.goBack();
+      const url = new URL(page.url());
+      if (page.url() === before) break;
+      if (url.origin !== appOrigin) {
+        visited.push(`back ${url.href}`);
+        continue;
+      }
+      await checkAppPage('back');
+      if (url.pathname === '/oidc/callback') {
+        await page.reload();
+        await checkAppPage('reload');
+      }
+      if (url.href === `${appOrigin}/`) break;
+    }
+    t.diagnostic(`history, newest first: ${visited.join(' <- ')}`);
+    assert.ok(visited.some((v) => v.endsWith(`${appOrigin}/`)), `walked back to the start: ${visited.join(' <- ')}`);
+
+    // The bare callback URL, opened and reloaded while signed in.
+    await page.goto(`${appOrigin}/oidc/callback`);
+    await checkAppPage('goto /oidc/callback');
+    if (new URL(page.url()).pathname === '/oidc/callback') {
+      await page.reload();
+      await checkAppPage('reload /oidc/callback');
+    }
+    await page.reload();
+    await checkAppPage('reload');
+  }
+
+  test('back and refresh after a code + PKCE sign-in never show an error', async (t) => {
+    await stack.withSession(t, async ({ page, pageErrors }) => {
+      const app = new App(page, stack);
+      await app.signIn('alice');
+      await page.waitForURL((url) => url.pathname === '/me');
+      await backAndRefresh(t, app, stack.appOrigin);
+      assert.deepEqual(pageErrors.map(String), []);
+    });
+  });
+
+  test('back and refresh after an implicit form_post sign-in never show an error', async (t) => {
+    await withServer(t, implicitServer, async (server) => {
+      await stack.withSession(t, async ({ page, pageErrors }) => {
+        const app = new App(page, { ...stack, appOrigin: server.origin });
+        await app.signIn('alice');
+        await page.waitForURL((url) => url.pathname === '/me');
+        await backAndRefresh(t, app, server.origin);
+        assert.deepEqual(pageErrors.map(String), []);
+      });
+    });
+  });
+
+  test('implicit form_post: cancelling at the IdP ends on idp_error with access_denied', async (t) => {
+    await withServer(t, implicitServer, async (server) => {
+      await stack.withSession(t, async ({ page, requests }) => {
+        const app = new App(page, { ...stack, appOrigin: server.origin });
+        const callbackPosts = [];
+        page.on('request', (req) => {
+          if (req.method() === 'POST' && req.url() === `${server.origin}/oidc/callback`) callbackPosts.push(req);
+        });
+        await app.home.goto();
+        await app.home.clickSignIn(stack);
+        await app.idpLogin.waitUntilShown();
+        await app.idpLogin.cancel();
+
+        await app.authError.waitUntilShown();
+        assert.equal(callbackPosts.length, 1, 'the IdP posted the error to the bridge');
+        const posted = new URLSearchParams(callbackPosts[0].postData() ?? '');
+        assert.equal(posted.get('error'), 'access_denied');
+        assert.equal(posted.get('iss'), stack.issuer);
+        assert.equal(await app.authError.panel.count(), 1, 'one error panel');
+        assert.equal(await app.authError.code(), 'idp_error');
+        assert.match(await app.authError.text(), /access_denied/);
+        assert.equal(await app.identity.name.count(), 0);
+        assert.equal(await app.storedSession(), null, 'no session stored');
+        assertNoTokenInQueries(requests);
+      });
+    });
+  });
+});
