@@ -39,6 +39,9 @@ pub struct AuthContext {
     pub is_admin: LocalResource<bool>,
     /// Unix seconds, ticking once a second: drives the expiry warning.
     pub now: RwSignal<u64>,
+    /// Counts sign-outs, so a sign-in that was in flight when one happened is dropped
+    /// instead of resurrecting the session.
+    sign_outs: StoredValue<u32>,
 }
 
 pub fn provide_auth_context() -> AuthContext {
@@ -48,10 +51,13 @@ pub fn provide_auth_context() -> AuthContext {
     };
     let state = RwSignal::new(initial);
     let is_admin = LocalResource::new(move || {
+        // Read the state first, so that signing out re-runs this even when a setup
+        // token (which is not reactive) takes precedence.
+        let id_token = state.with(|s| s.session().map(|s| s.id_token.clone()));
         let bearer = SessionStore::open()
             .ok()
             .and_then(|s| s.get(SETUP_TOKEN_KEY))
-            .or_else(|| state.with(|s| s.session().map(|s| s.id_token.clone())));
+            .or(id_token);
         async move {
             match bearer {
                 Some(bearer) => crate::api::client::whoami(&bearer).await.is_ok(),
@@ -65,6 +71,7 @@ pub fn provide_auth_context() -> AuthContext {
         sign_in_error: RwSignal::new(None),
         is_admin,
         now: RwSignal::new(browser::now_secs()),
+        sign_outs: StoredValue::new(0),
     };
     set_interval(
         move || {
@@ -90,7 +97,7 @@ fn listen_for_sign_out(ctx: AuthContext) {
     let on_message =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             if event.data().as_string().as_deref() == Some(SIGNED_OUT_MESSAGE) {
-                ctx.forget_session(None);
+                ctx.drop_session_for_another_tab();
             }
         });
     CHANNEL.with(|channel| {
@@ -121,8 +128,18 @@ impl AuthContext {
         });
     }
 
-    pub fn signed_in(self, session: Session) {
+    /// Keeps and shows the session, unless a sign-out happened since `mark` (in this
+    /// tab or another): then the late result is dropped. Returns whether it was kept.
+    pub fn signed_in(self, session: Session, mark: u32) -> bool {
+        if self.sign_outs.get_value() != mark {
+            return false;
+        }
+        let saved = SessionStore::open().and_then(|store| session::save(&store, &session));
+        if saved.is_err() {
+            return false;
+        }
         self.state.set(AuthState::SignedIn(Box::new(session)));
+        true
     }
 
     /// Sign-out in this tab and, through the channel, every other tab of this origin.
@@ -140,7 +157,23 @@ impl AuthContext {
         if let Ok(store) = SessionStore::open() {
             store.clear_all();
         }
+        self.sign_outs.update_value(|n| *n += 1);
         self.state.set(AuthState::SignedOut { notice });
+    }
+
+    /// Another tab signed out: drop this tab's copy of the session only; its pending
+    /// sign-ins, setup token and logout state are its own business.
+    fn drop_session_for_another_tab(self) {
+        if let Ok(store) = SessionStore::open() {
+            store.remove(SESSION_KEY);
+        }
+        self.sign_outs.update_value(|n| *n += 1);
+        self.state.set(AuthState::SignedOut { notice: None });
+    }
+
+    /// A mark to pass to [`signed_in`](Self::signed_in) for a sign-in started now.
+    pub fn sign_out_mark(self) -> u32 {
+        self.sign_outs.get_value()
     }
 
     /// Seconds left before the session ends, when that is within the warning window.

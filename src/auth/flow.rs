@@ -3,7 +3,7 @@
 
 use super::browser;
 use super::http::{self, HttpResponse};
-use super::session::{self, Session};
+use super::session::Session;
 use super::storage::SessionStore;
 use super::webcrypto::WebCryptoVerifier;
 use crate::config::{RuntimeConfig, CONFIG_API_PATH, STATIC_CONFIG_PATH};
@@ -213,7 +213,6 @@ pub async fn complete_login(
         issued_at: valid.claims.iat,
         expires_at: valid.claims.exp,
     };
-    session::save(&store, &session)?;
     Ok(CallbackOutcome::SignedIn(
         Box::new(session),
         pending.return_to,

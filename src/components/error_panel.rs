@@ -8,8 +8,16 @@ use leptos::prelude::*;
 pub fn ErrorPanel(error: OidcError) -> impl IntoView {
     let auth = use_auth();
     let code = error.code();
+    // Keyboard and screen-reader users land on the explanation, not on a stale control.
+    let panel = NodeRef::<leptos::html::Section>::new();
+    Effect::new(move || {
+        if let Some(panel) = panel.get() {
+            let _ = panel.focus();
+        }
+    });
     view! {
-        <section class="error-panel" role="alert" data-testid="auth-error" data-error-code=code>
+        <section class="error-panel" role="alert" tabindex="-1" node_ref=panel
+            data-testid="auth-error" data-error-code=code>
             <h2 class="error-panel__title">{error.title()}</h2>
             <p class="error-panel__detail" data-testid="auth-error-detail">{error.detail()}</p>
             <p class="error-panel__hint">{error.hint()}</p>

@@ -14,7 +14,8 @@ pub fn ExpiryWarning() -> impl IntoView {
                 format!("Your session ends in {left} s.")
             };
             view! {
-                <div class="expiry-warning" role="status" data-testid="expiry-warning">
+                // role=timer: assistive tech does not announce each tick.
+                <div class="expiry-warning" role="timer" data-testid="expiry-warning">
                     <span>{text} " Sign in again to keep working."</span>
                     <button type="button" class="button button--small"
                         on:click=move |_| auth.sign_in("/me".into())>"Sign in again"</button>

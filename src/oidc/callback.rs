@@ -109,8 +109,8 @@ impl CallbackParams {
                     found: Some(iss.clone()),
                 })
             }
-            // RFC 9207 section 2.4: a response that carries an ID token may omit `iss`,
-            // because the token's own `iss` (checked exactly during validation) says it.
+            // A response carrying an ID token may omit `iss` (oidc-provider does; RFC 9700
+            // 4.4.2.1): the token's own `iss`, checked exactly during validation, names it.
             None if metadata.iss_parameter_required() && self.id_token.is_none() => {
                 return Err(OidcError::CallbackIssuerMismatch {
                     expected: metadata.issuer.clone(),

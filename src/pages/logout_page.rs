@@ -2,12 +2,13 @@
 //! also where the IdP returns to, and what front-channel logout loads in a frame.
 
 use crate::auth::storage::{SessionStore, LOGOUT_STATE_KEY};
-use crate::auth::{browser, flow, use_auth, Notice};
+use crate::auth::{browser, flow, use_auth, AuthContext, Notice, Session};
 use crate::components::SignInButton;
-use crate::oidc::logout::end_session_url;
+use crate::oidc::logout::end_session_request;
 use crate::oidc::random_token::random_token;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::use_query_map;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Phase {
@@ -27,50 +28,35 @@ pub fn LogoutPage() -> impl IntoView {
         auth.sign_out();
         return view! { <p data-testid="frontchannel-logout">"Signed out."</p> }.into_any();
     }
-    let returned_state =
-        form_urlencoded::parse(browser::current_search().trim_start_matches('?').as_bytes())
-            .find(|(k, _)| k == "state")
-            .map(|(_, v)| v.into_owned());
+    // The router's view of the query: after an in-app navigation the browser's own
+    // location may still show the previous page.
+    let returned_state = use_query_map().with_untracked(|q| q.get("state"));
     let session = auth.state.with_untracked(|s| s.session().cloned());
-    // Read before sign_out() clears this tab's storage.
-    let expected_state = SessionStore::open()
-        .ok()
-        .and_then(|s| s.get(LOGOUT_STATE_KEY));
-    auth.sign_out();
-    let phase = RwSignal::new(Phase::SignedOut { idp_too: false });
 
-    if let Some(state) = returned_state {
-        // Back from the IdP. A missing or foreign state changes nothing: we are signed
-        // out locally either way, and there is nowhere further to send the user.
-        browser::replace_url("/logout");
-        phase.set(Phase::SignedOut {
-            idp_too: expected_state.as_deref() == Some(state.as_str()),
-        });
-    } else if let Some(session) = session {
-        phase.set(Phase::LeavingForIdp);
-        spawn_local(async move {
-            let url = async {
-                let config = auth.config.await.ok()?;
-                let metadata = flow::fetch_metadata(&config.issuer).await.ok()?;
-                let state = random_token(browser::random_bytes().ok()?);
-                let origin = browser::origin().ok()?;
-                let url = end_session_url(
-                    &metadata,
-                    &session.id_token,
-                    &config.client_id,
-                    &origin,
-                    &state,
-                )?;
-                SessionStore::open()
-                    .ok()?
-                    .set(LOGOUT_STATE_KEY, &state)
-                    .ok()?;
-                Some(url)
+    let phase = RwSignal::new(match (&returned_state, &session) {
+        // Back from the IdP. A missing or foreign state changes nothing: we are signed out
+        // locally either way, and there is nowhere further to send the user.
+        (Some(state), _) => {
+            let store = SessionStore::open().ok();
+            let expected = store.as_ref().and_then(|s| s.get(LOGOUT_STATE_KEY));
+            if let Some(store) = store {
+                store.remove(LOGOUT_STATE_KEY);
             }
-            .await;
-            match url.map(|u| browser::navigate_away(&u)) {
-                Some(Ok(())) => {}
-                _ => phase.set(Phase::SignedOut { idp_too: false }),
+            browser::replace_url("/logout");
+            Phase::SignedOut {
+                idp_too: expected.as_deref() == Some(state.as_str()),
+            }
+        }
+        (None, Some(_)) => Phase::LeavingForIdp,
+        (None, None) => Phase::SignedOut { idp_too: false },
+    });
+    if let (None, Some(session)) = (returned_state, session) {
+        // Only an actual sign-out is broadcast: a reload of /logout, or the return from
+        // the IdP, must not end a session another tab has started since.
+        auth.sign_out();
+        spawn_local(async move {
+            if leave_for_idp(auth, session).await.is_none() {
+                phase.set(Phase::SignedOut { idp_too: false });
             }
         });
     }
@@ -99,4 +85,24 @@ pub fn LogoutPage() -> impl IntoView {
         </main>
     }
     .into_any()
+}
+
+/// POSTs the end-session request; `None` when the IdP offers none or it cannot be sent.
+async fn leave_for_idp(auth: AuthContext, session: Session) -> Option<()> {
+    let config = auth.config.await.ok()?;
+    let metadata = flow::fetch_metadata(&config.issuer).await.ok()?;
+    let state = random_token(browser::random_bytes().ok()?);
+    let origin = browser::origin().ok()?;
+    let request = end_session_request(
+        &metadata,
+        &session.id_token,
+        &config.client_id,
+        &origin,
+        &state,
+    )?;
+    SessionStore::open()
+        .ok()?
+        .set(LOGOUT_STATE_KEY, &state)
+        .ok()?;
+    browser::post_form_away(&request.endpoint, &request.params).ok()
 }

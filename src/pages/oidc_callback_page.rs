@@ -16,12 +16,8 @@ pub fn OidcCallbackPage() -> impl IntoView {
     // Read once, then erase: a code or token must not survive in the address bar or
     // history. The implicit flow answers in the fragment (the server's form_post bridge
     // moves the POSTed fields there), the code flow in the query.
+    let query = browser::current_search();
     let fragment = browser::current_fragment();
-    let response = if fragment.is_empty() {
-        browser::current_search()
-    } else {
-        fragment
-    };
     browser::replace_url(CALLBACK_PATH);
     let error = RwSignal::new(None::<OidcError>);
     let replace = NavigateOptions {
@@ -31,14 +27,24 @@ pub fn OidcCallbackPage() -> impl IntoView {
 
     spawn_local(async move {
         let signed_in = auth.state.with_untracked(|s| s.session().is_some());
+        let mark = auth.sign_out_mark();
         let result = match auth.config.await {
-            Ok(config) => flow::complete_login(&config, &response, signed_in).await,
+            // The flow decides where the response is: a stray fragment must not hide a
+            // code, and an implicit response is never read from the query.
+            Ok(config) => {
+                let response = if config.flow().is_implicit() {
+                    &fragment
+                } else {
+                    &query
+                };
+                flow::complete_login(&config, response, signed_in).await
+            }
             Err(err) => Err(err),
         };
         match result {
             Ok(CallbackOutcome::SignedIn(session, return_to)) => {
-                auth.signed_in(*session);
-                navigate(&return_to, replace);
+                let kept = auth.signed_in(*session, mark);
+                navigate(if kept { &return_to } else { "/" }, replace);
             }
             Ok(CallbackOutcome::NothingToDo) => navigate("/", replace),
             Err(err) => error.set(Some(err)),
