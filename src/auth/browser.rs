@@ -99,35 +99,3 @@ pub fn in_frame() -> bool {
         _ => true,
     }
 }
-
-/// Leaves the app by POSTing a form (RP-initiated logout), so no field lands in a URL.
-pub fn post_form_away(action: &str, fields: &[(&str, String)]) -> Result<(), OidcError> {
-    use wasm_bindgen::JsCast;
-    let fail = |e: JsValue| browser_error("could not submit the sign-out form", e);
-    let document = window()?.document().ok_or_else(|| OidcError::Browser {
-        detail: "There is no document.".into(),
-    })?;
-    let form: web_sys::HtmlFormElement = document
-        .create_element("form")
-        .map_err(fail)?
-        .dyn_into()
-        .map_err(|_| fail(JsValue::NULL))?;
-    form.set_method("post");
-    form.set_action(action);
-    for (name, value) in fields {
-        let input: web_sys::HtmlInputElement = document
-            .create_element("input")
-            .map_err(fail)?
-            .dyn_into()
-            .map_err(|_| fail(JsValue::NULL))?;
-        input.set_type("hidden");
-        input.set_name(name);
-        input.set_value(value);
-        form.append_child(&input).map_err(fail)?;
-    }
-    let body = document.body().ok_or_else(|| OidcError::Browser {
-        detail: "There is no document body.".into(),
-    })?;
-    body.append_child(&form).map_err(fail)?;
-    form.submit().map_err(fail)
-}

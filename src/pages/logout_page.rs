@@ -2,9 +2,9 @@
 //! also where the IdP returns to, and what front-channel logout loads in a frame.
 
 use crate::auth::storage::{SessionStore, LOGOUT_STATE_KEY};
-use crate::auth::{browser, flow, use_auth, AuthContext, Notice, Session};
+use crate::auth::{browser, flow, use_auth, AuthContext, Notice};
 use crate::components::SignInButton;
-use crate::oidc::logout::end_session_request;
+use crate::oidc::logout::end_session_url;
 use crate::oidc::random_token::random_token;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -33,29 +33,34 @@ pub fn LogoutPage() -> impl IntoView {
     let returned_state = use_query_map().with_untracked(|q| q.get("state"));
     let session = auth.state.with_untracked(|s| s.session().cloned());
 
+    // Read before sign_out() clears this tab's storage.
+    let expected_state = SessionStore::open()
+        .ok()
+        .and_then(|s| s.get(LOGOUT_STATE_KEY));
+    if session.is_some() {
+        // Only a tab that holds a session signs out (and tells the others): a reload of
+        // /logout, or the return from the IdP to a tab whose session already went, must
+        // not end a session another tab has started since.
+        auth.sign_out();
+    }
     let phase = RwSignal::new(match (&returned_state, &session) {
         // Back from the IdP. A missing or foreign state changes nothing: we are signed out
         // locally either way, and there is nowhere further to send the user.
         (Some(state), _) => {
-            let store = SessionStore::open().ok();
-            let expected = store.as_ref().and_then(|s| s.get(LOGOUT_STATE_KEY));
-            if let Some(store) = store {
+            if let Ok(store) = SessionStore::open() {
                 store.remove(LOGOUT_STATE_KEY);
             }
             browser::replace_url("/logout");
             Phase::SignedOut {
-                idp_too: expected.as_deref() == Some(state.as_str()),
+                idp_too: expected_state.as_deref() == Some(state.as_str()),
             }
         }
         (None, Some(_)) => Phase::LeavingForIdp,
         (None, None) => Phase::SignedOut { idp_too: false },
     });
-    if let (None, Some(session)) = (returned_state, session) {
-        // Only an actual sign-out is broadcast: a reload of /logout, or the return from
-        // the IdP, must not end a session another tab has started since.
-        auth.sign_out();
+    if returned_state.is_none() && session.is_some() {
         spawn_local(async move {
-            if leave_for_idp(auth, session).await.is_none() {
+            if leave_for_idp(auth).await.is_none() {
                 phase.set(Phase::SignedOut { idp_too: false });
             }
         });
@@ -87,22 +92,16 @@ pub fn LogoutPage() -> impl IntoView {
     .into_any()
 }
 
-/// POSTs the end-session request; `None` when the IdP offers none or it cannot be sent.
-async fn leave_for_idp(auth: AuthContext, session: Session) -> Option<()> {
+/// Leaves for the end-session endpoint; `None` when the IdP offers none.
+async fn leave_for_idp(auth: AuthContext) -> Option<()> {
     let config = auth.config.await.ok()?;
     let metadata = flow::fetch_metadata(&config.issuer).await.ok()?;
     let state = random_token(browser::random_bytes().ok()?);
     let origin = browser::origin().ok()?;
-    let request = end_session_request(
-        &metadata,
-        &session.id_token,
-        &config.client_id,
-        &origin,
-        &state,
-    )?;
+    let url = end_session_url(&metadata, &config.client_id, &origin, &state)?;
     SessionStore::open()
         .ok()?
         .set(LOGOUT_STATE_KEY, &state)
         .ok()?;
-    browser::post_form_away(&request.endpoint, &request.params).ok()
+    browser::navigate_away(&url).ok()
 }

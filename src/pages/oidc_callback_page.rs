@@ -53,6 +53,7 @@ pub fn OidcCallbackPage() -> impl IntoView {
 
     view! {
         <main class="page callback-page">
+            <h1 class="visually-hidden">"Signing in"</h1>
             {move || match error.get() {
                 Some(err) => view! { <ErrorPanel error=err/> }.into_any(),
                 None => view! {
