@@ -1,4 +1,7 @@
-//! The signed-in session and the app's auth state (Indeterminate / SignedOut / SignedIn).
+//! The signed-in session and the app's auth state (SignedOut / SignedIn).
+//!
+//! There is no "unknown" state: sessionStorage is read synchronously before the first
+//! render, so the app always knows which of the two it is in.
 
 use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY};
 use crate::oidc::jwt::JoseHeader;
@@ -35,11 +38,7 @@ impl Notice {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthState {
-    /// Not known yet (only before the first read of storage).
-    Indeterminate,
-    SignedOut {
-        notice: Option<Notice>,
-    },
+    SignedOut { notice: Option<Notice> },
     SignedIn(Box<Session>),
 }
 

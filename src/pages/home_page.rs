@@ -23,7 +23,6 @@ pub fn HomePage() -> impl IntoView {
                     }.into_any()
                 }
                 AuthState::SignedOut { notice } => view! { <SignedOutHome notice=notice.map(|n| n.text())/> }.into_any(),
-                AuthState::Indeterminate => view! { <p>"Loading…"</p> }.into_any(),
             }}
         </main>
     }
