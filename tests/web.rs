@@ -28,12 +28,26 @@ fn expectations(fixture: &Value) -> IdTokenExpectations {
     }
 }
 
+/// Validates `token` against the fixture's keys, nonce and clock with WebCrypto.
+async fn check(
+    fixture: &Value,
+    token: &str,
+) -> Result<sso_web::oidc::id_token::ValidatedIdToken, sso_web::oidc::IdTokenError> {
+    let jwks = Jwks::parse(&fixture["jwks"].to_string()).expect("jwks");
+    let now = fixture["now"].as_u64().expect("now");
+    validate(
+        token,
+        &jwks,
+        &expectations(fixture),
+        now,
+        &WebCryptoVerifier,
+    )
+    .await
+}
+
 #[wasm_bindgen_test]
 async fn webcrypto_verifies_every_supported_algorithm() {
     let fixture = fixture();
-    let jwks = Jwks::parse(&fixture["jwks"].to_string()).expect("jwks");
-    let expect = expectations(&fixture);
-    let now = fixture["now"].as_u64().expect("now");
     let tokens = fixture["tokens"].as_object().expect("tokens");
     assert_eq!(
         tokens.len(),
@@ -41,15 +55,9 @@ async fn webcrypto_verifies_every_supported_algorithm() {
         "RS256/384/512, PS256/384/512, ES256, ES384, EdDSA"
     );
     for (alg, token) in tokens {
-        let result = validate(
-            token.as_str().expect("token"),
-            &jwks,
-            &expect,
-            now,
-            &WebCryptoVerifier,
-        )
-        .await;
-        let valid = result.unwrap_or_else(|e| panic!("{alg}: {e:?}"));
+        let valid = check(&fixture, token.as_str().expect("token"))
+            .await
+            .unwrap_or_else(|e| panic!("{alg}: {e:?}"));
         assert_eq!(valid.header.alg, *alg);
         assert_eq!(valid.claims.sub, "248289761001");
     }
@@ -58,41 +66,21 @@ async fn webcrypto_verifies_every_supported_algorithm() {
 #[wasm_bindgen_test]
 async fn webcrypto_rejects_a_foreign_signature() {
     let fixture = fixture();
-    let jwks = Jwks::parse(&fixture["jwks"].to_string()).expect("jwks");
-    let now = fixture["now"].as_u64().expect("now");
     let tampered = fixture["tampered"].as_str().expect("tampered");
-    let err = validate(
-        tampered,
-        &jwks,
-        &expectations(&fixture),
-        now,
-        &WebCryptoVerifier,
-    )
-    .await
-    .unwrap_err();
+    let err = check(&fixture, tampered).await.unwrap_err();
     assert_eq!(err.code(), "bad_signature");
 }
 
 #[wasm_bindgen_test]
 async fn webcrypto_rejects_a_truncated_ecdsa_signature() {
     let fixture = fixture();
-    let jwks = Jwks::parse(&fixture["jwks"].to_string()).expect("jwks");
-    let now = fixture["now"].as_u64().expect("now");
     let token = fixture["tokens"]["ES256"].as_str().expect("ES256");
     // WebCrypto wants exactly 64 bytes (r || s) for P-256; 62 must fail, not throw.
     let (input, signature) = token.rsplit_once('.').expect("three parts");
     let mut bytes = sso_web::oidc::b64::decode(signature).expect("base64url");
     bytes.truncate(62);
     let truncated = format!("{input}.{}", sso_web::oidc::b64::encode(&bytes));
-    let err = validate(
-        &truncated,
-        &jwks,
-        &expectations(&fixture),
-        now,
-        &WebCryptoVerifier,
-    )
-    .await
-    .unwrap_err();
+    let err = check(&fixture, &truncated).await.unwrap_err();
     assert_eq!(err.code(), "bad_signature");
 }
 

@@ -77,45 +77,53 @@ fn remember(key: &str, body: &str, now: u64) {
 
 /// The provider's metadata, from this tab's cache when fresh.
 pub async fn fetch_metadata(issuer: &str) -> Result<ProviderMetadata, OidcError> {
-    let key = format!("{DISCOVERY_CACHE_PREFIX}{issuer}");
-    let now = browser::now_secs();
-    if let Some(metadata) = cached(&key, now).and_then(|b| ProviderMetadata::parse(&b, issuer).ok())
-    {
-        return Ok(metadata);
-    }
     let url = discovery_url(issuer);
     let failed = |detail: String| OidcError::DiscoveryFailed {
         url: url.clone(),
         detail,
     };
-    let HttpResponse { status, body } = http::get(&url, false).await.map_err(|e| failed(e.0))?;
-    if status != 200 {
-        return Err(failed(format!("HTTP {status}")));
-    }
-    let metadata = ProviderMetadata::parse(&body, issuer)?;
-    remember(&key, &body, now);
-    Ok(metadata)
+    let key = format!("{DISCOVERY_CACHE_PREFIX}{issuer}");
+    cached_get(
+        &key,
+        &url,
+        false,
+        |b| ProviderMetadata::parse(b, issuer),
+        failed,
+    )
+    .await
 }
 
 /// The JWKS; `fresh` bypasses both this tab's cache and the HTTP cache (rotation).
 async fn fetch_jwks(url: &str, fresh: bool) -> Result<Jwks, OidcError> {
-    let key = format!("{JWKS_CACHE_PREFIX}{url}");
-    let now = browser::now_secs();
-    if !fresh {
-        if let Some(jwks) = cached(&key, now).and_then(|b| Jwks::parse(&b).ok()) {
-            return Ok(jwks);
-        }
-    }
     let failed = |detail: String| OidcError::JwksFailed {
         detail: format!("{url}: {detail}"),
     };
-    let response = http::get(url, fresh).await.map_err(|e| failed(e.0))?;
-    if response.status != 200 {
-        return Err(failed(format!("HTTP {}", response.status)));
+    let key = format!("{JWKS_CACHE_PREFIX}{url}");
+    cached_get(&key, url, fresh, Jwks::parse, failed).await
+}
+
+/// GET `url` as `parse` understands it, from this tab's cache under `key` unless `fresh`
+/// or stale; only a body that parses is remembered.
+async fn cached_get<T>(
+    key: &str,
+    url: &str,
+    fresh: bool,
+    parse: impl Fn(&str) -> Result<T, OidcError>,
+    failed: impl Fn(String) -> OidcError,
+) -> Result<T, OidcError> {
+    let now = browser::now_secs();
+    if !fresh {
+        if let Some(value) = cached(key, now).and_then(|body| parse(&body).ok()) {
+            return Ok(value);
+        }
     }
-    let jwks = Jwks::parse(&response.body)?;
-    remember(&key, &response.body, now);
-    Ok(jwks)
+    let HttpResponse { status, body } = http::get(url, fresh).await.map_err(|e| failed(e.0))?;
+    if status != 200 {
+        return Err(failed(format!("HTTP {status}")));
+    }
+    let value = parse(&body)?;
+    remember(key, &body, now);
+    Ok(value)
 }
 
 /// Records a pending login and leaves for the IdP. Returns only on failure.
