@@ -8,7 +8,7 @@ IDP_PORT=${IDP_PORT:-9400}
 LISTEN=${SSO_LISTEN:-127.0.0.1:8080}
 
 scripts/setup.sh
-trunk build --release --offline
+scripts/build.sh
 cargo build --release --locked -p sso-server
 
 pids=()

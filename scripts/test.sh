@@ -26,7 +26,7 @@ step "browser unit tests (wasm-bindgen-test, headless Chromium)"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test -p sso-web --target wasm32-unknown-unknown --test web --locked
 
 step "release build"
-trunk build --release --offline
+scripts/build.sh
 scripts/size-report.sh
 
 step "end-to-end (Playwright + Chromium + oidc-provider + sso-server)"

@@ -8,6 +8,8 @@ pub mod format;
 pub mod oidc;
 
 #[cfg(target_arch = "wasm32")]
+pub mod admin_app;
+#[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod auth;
@@ -15,6 +17,10 @@ pub mod auth;
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod pages;
+#[cfg(target_arch = "wasm32")]
+pub mod router;
 
+#[cfg(target_arch = "wasm32")]
+pub use admin_app::AdminApp;
 #[cfg(target_arch = "wasm32")]
 pub use app::App;

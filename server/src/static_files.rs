@@ -52,10 +52,58 @@ impl IndexPage {
     }
 }
 
+/// One HTML document of the build, re-read when Trunk rewrites it so a rebuild needs no
+/// restart. While Trunk is mid-rebuild the file may be missing: the old copy is served.
+struct Document {
+    path: PathBuf,
+    page: RwLock<Option<Arc<IndexPage>>>,
+}
+
+impl Document {
+    fn new(path: PathBuf, page: Option<IndexPage>) -> Self {
+        Self {
+            path,
+            page: RwLock::new(page.map(Arc::new)),
+        }
+    }
+
+    fn current(&self) -> Option<Arc<IndexPage>> {
+        self.page
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    async fn fresh(&self) -> Option<Arc<IndexPage>> {
+        let current = self.current();
+        let on_disk = match tokio::fs::metadata(&self.path).await {
+            Ok(m) if m.is_file() => stamp(&m),
+            _ => return current,
+        };
+        if on_disk.is_some() && on_disk == current.as_ref().and_then(|p| p.stamp) {
+            return current;
+        }
+        match tokio::fs::read(&self.path).await {
+            Ok(body) => {
+                let page = Arc::new(IndexPage::new(body, on_disk));
+                *self.page.write().unwrap_or_else(PoisonError::into_inner) =
+                    Some(Arc::clone(&page));
+                Some(page)
+            }
+            Err(_) => current,
+        }
+    }
+}
+
+/// Where the admin build lives inside the build dir (`trunk build admin.html --dist
+/// dist/admin --public-url /admin/`): a first visit never downloads the admin code.
+pub const ADMIN_INDEX: &str = "admin/index.html";
+
 pub struct Dist {
     root: PathBuf,
-    index_path: PathBuf,
-    index: RwLock<Arc<IndexPage>>,
+    index: Document,
+    /// Optional: without it /admin gets the main app, which says where the admin build went.
+    admin: Document,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -69,8 +117,7 @@ pub enum Resolved {
 }
 
 impl Dist {
-    /// Reads index.html once at startup; `index()` re-reads it when Trunk
-    /// rewrites it, so a rebuild needs no restart.
+    /// Reads index.html (required) and admin/index.html (optional) at startup.
     pub fn open(dir: &Path) -> Result<Self, ConfigError> {
         let index_path = dir.join("index.html");
         let unreadable = |e: std::io::Error| ConfigError::DistUnreadable {
@@ -94,10 +141,18 @@ impl Dist {
         let body = std::fs::read(&index_path).map_err(unreadable)?;
         let root = std::fs::canonicalize(dir).map_err(unreadable)?;
         let page = IndexPage::new(body, stamp(&metadata));
+        let admin_path = root.join(ADMIN_INDEX);
+        let admin_page = std::fs::metadata(&admin_path)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .and_then(|m| {
+                let body = std::fs::read(&admin_path).ok()?;
+                Some(IndexPage::new(body, stamp(&m)))
+            });
         Ok(Self {
-            index_path: root.join("index.html"),
+            index: Document::new(root.join("index.html"), Some(page)),
+            admin: Document::new(admin_path, admin_page),
             root,
-            index: RwLock::new(Arc::new(page)),
         })
     }
 
@@ -105,29 +160,24 @@ impl Dist {
         &self.root
     }
 
-    /// The cached page without touching the disk.
+    /// The cached main page without touching the disk.
     pub fn current_index(&self) -> Arc<IndexPage> {
-        Arc::clone(&self.index.read().unwrap_or_else(PoisonError::into_inner))
+        self.index
+            .current()
+            .unwrap_or_else(|| Arc::new(IndexPage::new(Vec::new(), None)))
     }
 
-    /// The current page, re-read if its mtime or size changed. While Trunk
-    /// is mid-rebuild the file may be missing: the old copy is served.
-    pub async fn index(&self) -> Arc<IndexPage> {
-        let current = self.current_index();
-        let on_disk = match tokio::fs::metadata(&self.index_path).await {
-            Ok(m) => stamp(&m),
-            Err(_) => return current,
-        };
-        if on_disk.is_none() || on_disk == current.stamp {
-            return current;
-        }
-        match tokio::fs::read(&self.index_path).await {
-            Ok(body) => {
-                let page = Arc::new(IndexPage::new(body, on_disk));
-                *self.index.write().unwrap_or_else(PoisonError::into_inner) = Arc::clone(&page);
-                page
+    /// The document for a client-side route: the admin build for /admin (when built),
+    /// else the main app, re-read if Trunk rewrote it.
+    pub async fn index(&self, path: &str) -> Arc<IndexPage> {
+        if is_admin_document(path) {
+            if let Some(page) = self.admin.fresh().await {
+                return page;
             }
-            Err(_) => current,
+        }
+        match self.index.fresh().await {
+            Some(page) => page,
+            None => self.current_index(),
         }
     }
 
@@ -251,7 +301,10 @@ pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Resp
     }
     let path = request.uri().path();
     if path == "/" || path == "/index.html" {
-        return index_response(&state, request.headers(), path).await;
+        return index_response(&state, request.headers(), "/").await;
+    }
+    if path == "/admin/index.html" {
+        return index_response(&state, request.headers(), "/admin").await;
     }
     match state.dist.resolve(path).await {
         Resolved::File(file) => file_response(&file, request).await,
@@ -310,7 +363,7 @@ pub struct FramableByIdp;
 /// are those of the exact bytes sent, also on a 304 whose headers the browser
 /// merges into its cached copy.
 async fn index_response(state: &AppState, request_headers: &HeaderMap, path: &str) -> Response {
-    let page = state.dist.index().await;
+    let page = state.dist.index(path).await;
     let mut policy = state.html_policy(&page.script_hashes).await;
     if is_admin_document(path) {
         policy = csp::widen_connect_for_admin(&policy);

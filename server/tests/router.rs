@@ -197,6 +197,34 @@ async fn only_the_admin_document_may_connect_to_unsaved_providers() {
 }
 
 #[tokio::test]
+async fn admin_routes_get_the_admin_build_with_its_own_hashes() {
+    let d = make_dist();
+    // Without an admin build, /admin gets the main app (which shows "not found").
+    let app = app(&d.dist, &[]);
+    assert_eq!(body(get(&app, "/admin").await).await, index_html(INLINE_SCRIPT));
+
+    let admin_script = "\nimport init from '/admin/sso-admin-0123456789abcdef.js';\nawait init();\n";
+    std::fs::create_dir_all(d.dist.join("admin")).expect("mkdir admin");
+    std::fs::write(d.dist.join("admin/index.html"), index_html(admin_script)).expect("write");
+    // Picked up without a restart, like a rebuilt index.html.
+    for path in ["/admin", "/admin/", "/admin/anything", "/admin/index.html"] {
+        let response = get(&app, path).await;
+        assert_is_index(&response);
+        let csp = header(&response, "content-security-policy");
+        assert!(csp.contains(&expected_hash(admin_script)), "{path}: {csp}");
+        assert!(!csp.contains(&expected_hash(INLINE_SCRIPT)), "{path}: {csp}");
+        assert!(csp.contains("connect-src 'self' https:"), "{path}: {csp}");
+        assert_eq!(body(response).await, index_html(admin_script), "{path}");
+    }
+    for path in ["/", "/me", "/administrator", "/index.html"] {
+        let response = get(&app, path).await;
+        let csp = header(&response, "content-security-policy");
+        assert!(csp.contains(&expected_hash(INLINE_SCRIPT)), "{path}: {csp}");
+        assert_eq!(body(response).await, index_html(INLINE_SCRIPT), "{path}");
+    }
+}
+
+#[tokio::test]
 async fn non_html_responses_get_a_locked_down_csp() {
     let d = make_dist();
     let app = app(&d.dist, &[]);

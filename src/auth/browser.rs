@@ -74,6 +74,24 @@ pub fn replace_url(path: &str) {
     }
 }
 
+/// Adds a history entry for an in-app page (`replace` rewrites the current one instead).
+pub fn push_url(path: &str, replace: bool) {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = if replace {
+            history.replace_state_with_url(&JsValue::NULL, "", Some(path))
+        } else {
+            history.push_state_with_url(&JsValue::NULL, "", Some(path))
+        };
+    }
+}
+
+/// The current path, without query or fragment.
+pub fn current_path() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_else(|| "/".to_string())
+}
+
 /// Local time in the user's locale, e.g. "28/11/2026, 13:05:09".
 pub fn local_time(unix_secs: u64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(unix_secs as f64 * 1000.0));

@@ -1,8 +1,8 @@
 //! The top bar: where am I, who am I, and the way out.
 
 use crate::auth::use_auth;
+use crate::router::Link;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NavBar() -> impl IntoView {
@@ -13,9 +13,9 @@ pub fn NavBar() -> impl IntoView {
     };
     view! {
         <header class="nav-bar">
-            <A href="/" attr:class="nav-bar__brand">"sso-web"</A>
+            <Link href="/" class="nav-bar__brand">"sso-web"</Link>
             <nav class="nav-bar__links" aria-label="Main">
-                <A href="/me">"My identity"</A>
+                <Link href="/me">"My identity"</Link>
                 // A full page load: /admin is served with the wider connect-src that
                 // "Check configuration" needs to reach a not-yet-saved provider.
                 {move || (auth.is_admin.get() == Some(true)).then(|| view! {

@@ -2,8 +2,8 @@
 
 use crate::auth::{use_auth, AuthState};
 use crate::components::{ErrorPanel, SignInButton};
+use crate::router::Link;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -18,7 +18,7 @@ pub fn HomePage() -> impl IntoView {
                             <h1>"Welcome, " {identity.display_name().to_string()}</h1>
                             <p>{identity.email.clone().unwrap_or_default()}</p>
                             <p>{format!("{} group(s)", identity.groups.len())}</p>
-                            <A href="/me" attr:class="button button--primary">"View my identity"</A>
+                            <Link href="/me" class="button button--primary">"View my identity"</Link>
                         </section>
                     }.into_any()
                 }

@@ -8,7 +8,6 @@ use crate::oidc::logout::end_session_url;
 use crate::oidc::random_token::random_token;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_query_map;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Phase {
@@ -28,9 +27,11 @@ pub fn LogoutPage() -> impl IntoView {
         auth.sign_out();
         return view! { <p data-testid="frontchannel-logout">"Signed out."</p> }.into_any();
     }
-    // The router's view of the query: after an in-app navigation the browser's own
-    // location may still show the previous page.
-    let returned_state = use_query_map().with_untracked(|q| q.get("state"));
+    // The router updates the address before it renders a page, so this is /logout's own.
+    let returned_state =
+        form_urlencoded::parse(browser::current_search().trim_start_matches('?').as_bytes())
+            .find(|(name, _)| name == "state")
+            .map(|(_, value)| value.into_owned());
     let session = auth.state.with_untracked(|s| s.session().cloned());
 
     // Read before sign_out() clears this tab's storage.

@@ -1,7 +1,7 @@
 //! Any unknown path.
 
+use crate::router::Link;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -10,7 +10,7 @@ pub fn NotFoundPage() -> impl IntoView {
             <section class="card" data-testid="not-found">
                 <h1>"Page not found"</h1>
                 <p>"There is nothing at this address."</p>
-                <A href="/" attr:class="button">"Go home"</A>
+                <Link href="/" class="button">"Go home"</Link>
             </section>
         </main>
     }

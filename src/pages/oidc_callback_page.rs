@@ -4,15 +4,14 @@ use crate::auth::flow::{self, CallbackOutcome};
 use crate::auth::{browser, use_auth};
 use crate::components::ErrorPanel;
 use crate::oidc::{OidcError, CALLBACK_PATH};
+use crate::router::use_router;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 #[component]
 pub fn OidcCallbackPage() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
+    let router = use_router();
     // Read once, then erase: a code or token must not survive in the address bar or
     // history. The implicit flow answers in the fragment (the server's form_post bridge
     // moves the POSTed fields there), the code flow in the query.
@@ -20,10 +19,6 @@ pub fn OidcCallbackPage() -> impl IntoView {
     let fragment = browser::current_fragment();
     browser::replace_url(CALLBACK_PATH);
     let error = RwSignal::new(None::<OidcError>);
-    let replace = NavigateOptions {
-        replace: true,
-        ..Default::default()
-    };
 
     spawn_local(async move {
         let signed_in = auth.state.with_untracked(|s| s.session().is_some());
@@ -44,9 +39,9 @@ pub fn OidcCallbackPage() -> impl IntoView {
         match result {
             Ok(CallbackOutcome::SignedIn(session, return_to)) => {
                 let kept = auth.signed_in(*session, mark);
-                navigate(if kept { &return_to } else { "/" }, replace);
+                router.navigate(if kept { &return_to } else { "/" }, true);
             }
-            Ok(CallbackOutcome::NothingToDo) => navigate("/", replace),
+            Ok(CallbackOutcome::NothingToDo) => router.navigate("/", true),
             Err(err) => error.set(Some(err)),
         }
     });
