@@ -2,6 +2,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    sso_web::auth::browser::mark("sso:boot");
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(sso_web::App);
 }

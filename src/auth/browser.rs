@@ -92,10 +92,42 @@ pub fn current_path() -> String {
         .unwrap_or_else(|| "/".to_string())
 }
 
-/// Local time in the user's locale, e.g. "28/11/2026, 13:05:09".
+/// A `performance.mark` for the latency benchmark's breakdown (bench/latency.mjs).
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
+/// Marks `sso:<step>:start` now and `sso:<step>:end` when dropped.
+pub struct Span(&'static str);
+
+impl Span {
+    pub fn start(step: &'static str) -> Self {
+        mark(&format!("sso:{step}:start"));
+        Span(step)
+    }
+}
+
+impl Drop for Span {
+    fn drop(&mut self) {
+        mark(&format!("sso:{}:end", self.0));
+    }
+}
+
+/// Local time, e.g. "2026-11-28 14:05:09 UTC+01:00" (see [`crate::format::clock_time`]).
 pub fn local_time(unix_secs: u64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(unix_secs as f64 * 1000.0));
-    String::from(date.to_locale_string("default", &JsValue::UNDEFINED))
+    let parts = [
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes(),
+        date.get_seconds(),
+    ];
+    // getTimezoneOffset is minutes *behind* UTC.
+    crate::format::clock_time(parts, -(date.get_timezone_offset() as i32))
 }
 
 /// The current fragment without `#` (empty when there is none).

@@ -25,9 +25,19 @@ pub const TOKEN_RELAY_PATH: &str = "/api/v1/sso/token";
 const METADATA_TTL_SECS: u64 = 600;
 const DISCOVERY_CACHE_PREFIX: &str = "sso-web:discovery:";
 const JWKS_CACHE_PREFIX: &str = "sso-web:jwks:";
+/// The configuration this tab last fetched. Only the callback uses it: the sign-in it
+/// completes was started with exactly this configuration, and it saves a round trip.
+const CONFIG_SNAPSHOT_KEY: &str = "sso-web:config";
 
 /// The server's config API, or `sso-config.json` when the API is absent (static hosting).
 pub async fn load_config() -> Result<RuntimeConfig, OidcError> {
+    let _span = browser::Span::start("config");
+    if browser::current_path() == crate::oidc::CALLBACK_PATH {
+        let snapshot = cached(CONFIG_SNAPSHOT_KEY, browser::now_secs());
+        if let Some(config) = snapshot.and_then(|body| RuntimeConfig::parse(&body).ok()) {
+            return Ok(config);
+        }
+    }
     let failed = |url: &str, detail: String| OidcError::ConfigInvalid {
         detail: format!("{url}: {detail}"),
     };
@@ -48,7 +58,9 @@ pub async fn load_config() -> Result<RuntimeConfig, OidcError> {
         }
         status => return Err(failed(CONFIG_API_PATH, format!("HTTP {status}"))),
     };
-    RuntimeConfig::parse(&response.body)
+    let config = RuntimeConfig::parse(&response.body)?;
+    remember(CONFIG_SNAPSHOT_KEY, &response.body, browser::now_secs());
+    Ok(config)
 }
 
 /// A response body kept in sessionStorage for [`METADATA_TTL_SECS`].
@@ -83,6 +95,7 @@ pub async fn fetch_metadata(issuer: &str) -> Result<ProviderMetadata, OidcError>
         detail,
     };
     let key = format!("{DISCOVERY_CACHE_PREFIX}{issuer}");
+    let _span = browser::Span::start("discovery");
     cached_get(
         &key,
         &url,
@@ -99,6 +112,7 @@ async fn fetch_jwks(url: &str, fresh: bool) -> Result<Jwks, OidcError> {
         detail: format!("{url}: {detail}"),
     };
     let key = format!("{JWKS_CACHE_PREFIX}{url}");
+    let _span = browser::Span::start("jwks");
     cached_get(&key, url, fresh, Jwks::parse, failed).await
 }
 
@@ -124,6 +138,15 @@ async fn cached_get<T>(
     let value = parse(&body)?;
     remember(key, &body, now);
     Ok(value)
+}
+
+/// Warms this tab's cache with the discovery document and the JWKS while the user
+/// looks at the sign-in button, so the click leaves at once and the callback makes one
+/// round trip (the token request). Failures are left for the sign-in to report.
+pub async fn prefetch(issuer: String) {
+    if let Ok(metadata) = fetch_metadata(&issuer).await {
+        let _ = fetch_jwks(metadata.jwks_uri(), false).await;
+    }
 }
 
 /// Records a pending login and leaves for the IdP. Returns only on failure.
@@ -181,19 +204,22 @@ pub async fn complete_login(
     pending.check_for(&config.issuer, &config.client_id, browser::now_secs())?;
     let metadata = fetch_metadata(&pending.issuer).await?;
 
-    let (id_token, access_token) = if pending.flow.is_implicit() {
+    let jwks_uri = metadata.jwks_uri();
+    let (id_token, access_token, jwks) = if pending.flow.is_implicit() {
         let response = params.into_implicit(&metadata)?;
-        (response.id_token, response.access_token)
+        let jwks = fetch_jwks(jwks_uri, false).await?;
+        (response.id_token, response.access_token, jwks)
     } else {
         let code = params.into_code(&metadata)?;
-        (
-            redeem(config, &metadata, &pending, &code).await?.id_token,
-            None,
+        // One round trip instead of two: the keys are fetched while the code is redeemed
+        // (a cached JWKS costs nothing; a failed redemption just drops them).
+        let (token, jwks) = futures_util::future::join(
+            redeem(config, &metadata, &pending, &code),
+            fetch_jwks(jwks_uri, false),
         )
+        .await;
+        (token?.id_token, None, jwks?)
     };
-
-    let jwks_uri = metadata.jwks_uri();
-    let jwks = fetch_jwks(jwks_uri, false).await?;
     let expect = IdTokenExpectations {
         issuer: pending.issuer.clone(),
         client_id: pending.client_id.clone(),
@@ -243,6 +269,7 @@ async fn redeem(
     code: &AuthorizationCode,
 ) -> Result<TokenResponse, OidcError> {
     metadata.check_flow(pending.flow)?;
+    let _span = browser::Span::start("token");
     let unreachable = |_| OidcError::TokenRequestFailed {
         status: None,
         error: None,

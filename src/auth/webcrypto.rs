@@ -80,6 +80,7 @@ impl SignatureVerifier for WebCryptoVerifier {
         signature: &[u8],
     ) -> Result<bool, String> {
         let (import_alg, verify_alg) = algorithms(alg)?;
+        let _span = super::browser::Span::start("verify");
         let subtle = window()
             .map_err(|e| e.detail())?
             .crypto()

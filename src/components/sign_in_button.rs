@@ -1,7 +1,8 @@
 //! "Sign in with SSO", naming the provider so users know where they are going.
 
-use crate::auth::use_auth;
+use crate::auth::{flow, use_auth};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 #[component]
 pub fn SignInButton(
@@ -15,6 +16,11 @@ pub fn SignInButton(
             .and_then(|c| c.ok())
             .map(|c| c.provider_host())
     };
+    Effect::new(move || {
+        if let Some(Ok(config)) = auth.config.get() {
+            spawn_local(flow::prefetch(config.issuer));
+        }
+    });
     let (busy, set_busy) = signal(false);
     // A failed start (discovery down) must re-enable the button.
     Effect::new(move || {
