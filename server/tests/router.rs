@@ -178,7 +178,7 @@ async fn only_the_admin_document_may_connect_to_unsaved_providers() {
     let admin = header(&get(&app, "/admin").await, "content-security-policy");
     assert_eq!(
         directive(&admin, "connect-src"),
-        "connect-src 'self' https: http://localhost:* http://127.0.0.1:* http://[::1]:*"
+        "connect-src 'self' https: http://localhost:* http://127.0.0.1:*"
     );
     // Everything else in the policy stays as strict as on other pages.
     let me = header(&get(&app, "/me").await, "content-security-policy");
@@ -201,9 +201,13 @@ async fn admin_routes_get_the_admin_build_with_its_own_hashes() {
     let d = make_dist();
     // Without an admin build, /admin gets the main app (which shows "not found").
     let app = app(&d.dist, &[]);
-    assert_eq!(body(get(&app, "/admin").await).await, index_html(INLINE_SCRIPT));
+    assert_eq!(
+        body(get(&app, "/admin").await).await,
+        index_html(INLINE_SCRIPT)
+    );
 
-    let admin_script = "\nimport init from '/admin/sso-admin-0123456789abcdef.js';\nawait init();\n";
+    let admin_script =
+        "\nimport init from '/admin/sso-admin-0123456789abcdef.js';\nawait init();\n";
     std::fs::create_dir_all(d.dist.join("admin")).expect("mkdir admin");
     std::fs::write(d.dist.join("admin/index.html"), index_html(admin_script)).expect("write");
     // Picked up without a restart, like a rebuilt index.html.
@@ -212,7 +216,10 @@ async fn admin_routes_get_the_admin_build_with_its_own_hashes() {
         assert_is_index(&response);
         let csp = header(&response, "content-security-policy");
         assert!(csp.contains(&expected_hash(admin_script)), "{path}: {csp}");
-        assert!(!csp.contains(&expected_hash(INLINE_SCRIPT)), "{path}: {csp}");
+        assert!(
+            !csp.contains(&expected_hash(INLINE_SCRIPT)),
+            "{path}: {csp}"
+        );
         assert!(csp.contains("connect-src 'self' https:"), "{path}: {csp}");
         assert_eq!(body(response).await, index_html(admin_script), "{path}");
     }

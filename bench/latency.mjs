@@ -1,0 +1,473 @@
+//! Sign-in latency benchmark: sso-web (Rust/WASM, served by sso-server) against a reference page
+//! built on oidc-client-ts, both doing Authorization Code + PKCE against the dev IdP.
+//
+//   npm ci --prefix tests && npm ci --prefix bench && node bench/latency.mjs
+//
+// The number compared is, on the callback page, the startTime of the `sso:identity` mark: from
+// the start of the navigation that ends at /oidc/callback (performance.timeOrigin) to the
+// signed-in identity being in the DOM. The app moves to /me with history.replaceState, which is
+// the same document, so the clock is the same. Runs alternate A B A B …, each in a fresh browser
+// context (empty cookies, storage and HTTP cache), after one warm-up run of each that is not
+// counted. Prints a table on stdout, progress on stderr, and writes the raw numbers to
+// bench/results/latency-<date>.json. Exit code 1: the app's median is over the budget
+// (BUDGET_RATIO × the reference's); 2: the benchmark itself failed. See bench/README.md.
+
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = resolve(BENCH_DIR, '..');
+const RESULTS_DIR = join(BENCH_DIR, 'results');
+
+/** A positive integer from the environment, or `fallback` when unset. */
+function intFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/** The dev user who signs in (tests/idp/users.mjs). */
+const USER = 'alice';
+/** The app's median may be at most this many times the reference's. */
+const BUDGET_RATIO = 1.25;
+/** The app's scopes without extra ones (src/oidc/authorize.rs BASE_SCOPES); the reference asks the same. */
+const SCOPE = 'openid profile email';
+
+/** The settings from the environment (see README.md). */
+function readSettings() {
+  return {
+    runs: intFromEnv('BENCH_RUNS', 20),
+    noBudget: process.env.BENCH_NO_BUDGET === '1',
+    // Not the e2e tests' ports (9410, 8190-8196), so both can run at the same time.
+    ports: {
+      idp: intFromEnv('BENCH_IDP_PORT', 9420),
+      app: intFromEnv('BENCH_APP_PORT', 8290),
+      ref: intFromEnv('BENCH_REF_PORT', 8291),
+    },
+  };
+}
+const HOST = '127.0.0.1';
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+/** The SPA build the app server serves: BENCH_DIST (relative to the repo root) or dist/. */
+function appDist() {
+  const dist = process.env.BENCH_DIST ?? 'dist';
+  return isAbsolute(dist) ? dist : join(REPO_ROOT, dist);
+}
+
+/** Fails with the command to run when a node_modules folder the benchmark needs is missing. */
+function assertInstalled() {
+  const missing = [];
+  for (const pkg of ['playwright-core', 'oidc-provider']) {
+    if (!existsSync(join(REPO_ROOT, 'tests', 'node_modules', pkg, 'package.json'))) {
+      missing.push(`tests/node_modules/${pkg} is missing: run \`npm ci --prefix tests\` at the repo root `
+        + '(the e2e harness and the dev IdP import it).');
+    }
+  }
+  for (const pkg of ['esbuild', 'oidc-client-ts']) {
+    if (!existsSync(join(BENCH_DIR, 'node_modules', pkg, 'package.json'))) {
+      missing.push(`bench/node_modules/${pkg} is missing: run \`npm ci --prefix bench\` at the repo root.`);
+    }
+  }
+  const dist = appDist();
+  if (!existsSync(join(dist, 'index.html'))) {
+    missing.push(`${dist}/index.html is missing: build the SPA with \`trunk build\` (or set BENCH_DIST).`);
+  }
+  if (missing.length) throw new Error(`benchmark prerequisites missing:\n  - ${missing.join('\n  - ')}`);
+}
+
+function packageVersion(dir) {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference page's static server (a child process, like the IdP and sso-server).
+
+/** Starts `node bench/ref/serve.mjs <dir> <port>`; resolves once it printed `ref ready <origin>`. */
+async function startRefServer({ dir, port, logFile }) {
+  const origin = `http://${HOST}:${port}`;
+  const log = createWriteStream(logFile, { flags: 'w' });
+  const proc = spawn(process.execPath, [join(BENCH_DIR, 'ref', 'serve.mjs'), dir, String(port)], {
+    cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const kill = () => proc.kill('SIGKILL');
+  // Last resort if this process ends without stopping it.
+  process.on('exit', kill);
+  const exited = new Promise((done) => { proc.once('exit', (code, signal) => done({ code, signal })); });
+  // The end of its output, for the error when it dies before it is ready.
+  let output = '';
+  const keep = (chunk) => {
+    log.write(chunk);
+    output = (output + chunk.toString('utf8')).slice(-4000);
+  };
+  const ready = new Promise((done, fail) => {
+    proc.once('error', (err) => fail(new Error(`ref server: cannot start: ${err.message}`)));
+    exited.then(({ code, signal }) => fail(new Error(
+      `ref server exited early (code ${code}, signal ${signal}); log ${logFile}:\n${output}`)));
+    let stdout = '';
+    proc.stdout.on('data', (chunk) => {
+      stdout += chunk.toString('utf8');
+      if (stdout.split('\n').includes(`ref ready ${origin}`)) done();
+    });
+  });
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      let timer;
+      const timedOut = new Promise((done) => { timer = setTimeout(() => done('timeout'), STOP_TIMEOUT_MS); });
+      if (await Promise.race([exited, timedOut]) === 'timeout') {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+      clearTimeout(timer);
+    }
+    process.off('exit', kill);
+    await new Promise((done) => log.end(done));
+  };
+  let timer;
+  const timeout = new Promise((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`ref server did not print "ref ready ${origin}" within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([ready, timeout]);
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { origin, stop };
+}
+
+// ---------------------------------------------------------------------------------------------
+// In the page (serialized by Playwright: no closures over this module).
+
+/**
+ * Init script of every benchmark context: on the callback document, places the mark
+ * `bench:identity-dom` as soon as `[data-testid="identity-name"]` has text. The same observer
+ * runs for both pages; it is the fallback metric when the app build places no marks of its own.
+ */
+function observeIdentityInDom() {
+  if (window.top !== window || window.location.pathname !== '/oidc/callback') return;
+  const observer = new MutationObserver(() => {
+    if (document.querySelector('[data-testid="identity-name"]')?.textContent.trim()) {
+      performance.mark('bench:identity-dom');
+      observer.disconnect();
+    }
+  });
+  observer.observe(document, { childList: true, subtree: true, characterData: true });
+}
+
+/**
+ * waitForFunction predicate: the identity is in the DOM (or an error panel is shown) and, on a
+ * page that marks `sso:boot` (instrumented), the page's own `sso:identity` mark is placed too.
+ */
+function signInSettled() {
+  const has = (name) => performance.getEntriesByName(name, 'mark').length > 0;
+  if (document.querySelector('[data-testid="auth-error"]')) return true;
+  return has('bench:identity-dom') && (has('sso:identity') || !has('sso:boot'));
+}
+
+/** Everything the callback document measured, plus what it shows. */
+function collectSample() {
+  const marks = {};
+  for (const mark of performance.getEntriesByType('mark')) marks[mark.name] ??= mark.startTime;
+  const nav = performance.getEntriesByType('navigation')[0];
+  const text = (el) => el?.textContent.trim() ?? null;
+  return {
+    path: window.location.pathname,
+    marks,
+    navigation: nav && {
+      redirectCount: nav.redirectCount,
+      fetchStart: nav.fetchStart,
+      requestStart: nav.requestStart,
+      responseStart: nav.responseStart,
+      responseEnd: nav.responseEnd,
+      domContentLoadedEventEnd: nav.domContentLoadedEventEnd,
+      loadEventEnd: nav.loadEventEnd,
+    },
+    resources: performance.getEntriesByType('resource')
+      .filter((r) => /\.(wasm|js)$/.test(new URL(r.name).pathname))
+      .map((r) => ({
+        path: new URL(r.name).pathname,
+        startTime: r.startTime,
+        responseEnd: r.responseEnd,
+        transferSize: r.transferSize,
+        encodedBodySize: r.encodedBodySize,
+        decodedBodySize: r.decodedBodySize,
+      })),
+    identity: {
+      name: text(document.querySelector('[data-testid="identity-name"]')),
+      subject: text(document.querySelector('[data-testid="identity-subject"]')),
+      groups: [...document.querySelectorAll('[data-testid="identity-group"]')].map(text),
+    },
+    error: text(document.querySelector('[data-testid="auth-error"]')),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The median of a non-empty list (the mean of the two middle values for an even count). */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function stats(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+const ms = (value) => (value === null || value === undefined ? 'n/a' : `${value.toFixed(1)} ms`);
+
+/** `end - start` when both are numbers, else null. */
+const diff = (end, start) => (typeof end === 'number' && typeof start === 'number' ? end - start : null);
+const span = (name) => (marks) => diff(marks[`${name}:end`], marks[`${name}:start`]);
+
+/** The app's own marks, turned into the breakdown rows. */
+const BREAKDOWN = [
+  ['wasm fetch+compile (sso:boot)', (marks) => marks['sso:boot'] ?? null],
+  ['config fetch', span('sso:config')],
+  ['discovery', span('sso:discovery')],
+  ['token request', span('sso:token')],
+  ['JWKS', span('sso:jwks')],
+  ['signature check', span('sso:verify')],
+  ['render (identity - verify:end)', (marks) => diff(marks['sso:identity'], marks['sso:verify:end'])],
+];
+
+/** The median of `pick(sample)` over the samples where it is a number, with how many those were. */
+function medianOf(samples, pick) {
+  const values = samples.map(pick).filter((v) => typeof v === 'number');
+  return { median: values.length ? median(values) : null, count: values.length };
+}
+
+function resourceEnd(sample, pattern) {
+  return sample.resources.find((r) => pattern.test(r.path))?.responseEnd ?? null;
+}
+
+async function main() {
+  const { runs, noBudget, ports } = readSettings();
+  assertInstalled();
+  // Imported only now, so a missing `npm ci` is reported as such rather than as a stack trace.
+  const harness = await import('../tests/e2e/harness.mjs');
+  const { IdpConsentPage, IdpLoginPage } = await import('../tests/e2e/pages.mjs');
+  const { USERS } = await import('../tests/idp/users.mjs');
+  const { buildRef } = await import('./ref/build.mjs');
+  const expected = USERS[USER];
+
+  const dist = appDist();
+  const appOrigin = `http://${HOST}:${ports.app}`;
+  const refOrigin = `http://${HOST}:${ports.ref}`;
+  const versions = {
+    oidcClientTs: packageVersion(join(BENCH_DIR, 'node_modules', 'oidc-client-ts')),
+    playwrightCore: packageVersion(join(REPO_ROOT, 'tests', 'node_modules', 'playwright-core')),
+    node: process.version,
+  };
+  const stops = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err) => console.error(`bench: stop: ${err.message}`));
+    stops.length = 0;
+  };
+
+  try {
+    await harness.assertPortFree(HOST, ports.ref, 'reference page server');
+    const idp = await harness.startIdp({
+      port: ports.idp, redirectOrigins: [appOrigin, refOrigin], logName: 'bench.idp',
+    });
+    stops.push(idp.stop);
+    const ref = await buildRef({ authority: idp.issuer, clientId: 'sso-web', scope: SCOPE });
+    const refServer = await startRefServer({
+      dir: ref.outdir, port: ports.ref, logFile: harness.artifactPath('bench.ref.log'),
+    });
+    stops.push(refServer.stop);
+    const server = await harness.startServer({
+      listen: `${HOST}:${ports.app}`, issuer: idp.issuer, clientId: 'sso-web', dist, logName: 'bench.server',
+    });
+    stops.push(server.stop);
+    const browser = await harness.launchBrowser();
+    stops.push(() => browser.close());
+    versions.esbuild = ref.esbuildVersion;
+    versions.chromium = browser.version();
+
+    const variants = {
+      A: { label: 'A sso-web (Rust/WASM)', origin: appOrigin },
+      B: { label: `B oidc-client-ts ${versions.oidcClientTs}`, origin: refOrigin },
+    };
+    const idpOrigin = new URL(idp.issuer).origin;
+
+    /** One sign-in as USER in a fresh context; returns what the callback document measured. */
+    const signInOnce = async (key, name) => {
+      const { origin } = variants[key];
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      context.setDefaultTimeout(harness.UI_TIMEOUT_MS);
+      context.setDefaultNavigationTimeout(harness.NAV_TIMEOUT_MS);
+      await context.addInitScript(observeIdentityInDom);
+      const page = await context.newPage();
+      const pageErrors = [];
+      page.on('pageerror', (err) => pageErrors.push(err));
+      try {
+        await page.goto(`${origin}/`);
+        await page.getByTestId('sign-in').click();
+        await page.waitForURL((url) => url.origin === idpOrigin);
+        await new IdpLoginPage(page).signIn(USER);
+        // A fresh context has no IdP session, so the IdP asks for consent every time; should it
+        // ever not, the browser is already on its way back.
+        const consent = new IdpConsentPage(page).continueButton;
+        const backAtOrigin = page.waitForURL((url) => url.origin === origin, { waitUntil: 'commit' });
+        backAtOrigin.catch(() => {});
+        const consentShown = consent.waitFor().then(() => true);
+        consentShown.catch(() => {});
+        if (await Promise.race([consentShown, backAtOrigin.then(() => false)])) await consent.click();
+        await backAtOrigin;
+        await page.waitForFunction(signInSettled);
+        const sample = await page.evaluate(collectSample);
+        if (sample.error) throw new Error(`the page shows an error: ${sample.error}`);
+        const { identity } = sample;
+        if (identity.name !== expected.name || identity.subject !== expected.sub
+          || identity.groups.slice().sort().join() !== [...expected.groups].sort().join()) {
+          throw new Error(`unexpected identity in the DOM: ${JSON.stringify(identity)}`);
+        }
+        if (pageErrors.length) throw new Error(`uncaught page error: ${pageErrors[0].stack ?? pageErrors[0]}`);
+        return sample;
+      } catch (err) {
+        const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => m.name))
+          .catch(() => null);
+        if (marks) err.message += ` (at ${page.url()}, marks so far: ${marks.join(', ') || 'none'})`;
+        const shot = harness.artifactPath(`bench.${key}.${harness.slug(name)}.failure.png`);
+        await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+        err.message = `${variants[key].label}, ${name}: ${err.message} (screenshot ${shot})`;
+        throw err;
+      } finally {
+        await context.close();
+      }
+    };
+
+    console.error(`bench: IdP ${idp.issuer}; app ${appOrigin} (${harness.serverBinary()}, ${dist}); `
+      + `reference ${refOrigin} (${ref.bundle}, ${ref.bytes} bytes); Chromium ${versions.chromium}; ${runs} runs each`);
+    const warmup = { A: await signInOnce('A', 'warm-up'), B: await signInOnce('B', 'warm-up') };
+    console.error('bench: warm-up done');
+    const samples = { A: [], B: [] };
+    for (let run = 1; run <= runs; run += 1) {
+      for (const key of ['A', 'B']) {
+        const sample = await signInOnce(key, `run ${run}`);
+        samples[key].push(sample);
+        console.error(`bench: ${key} ${String(run).padStart(String(runs).length)}/${runs} `
+          + `sso:identity ${ms(sample.marks['sso:identity'])}, identity in DOM ${ms(sample.marks['bench:identity-dom'])}`);
+      }
+    }
+    await stopAll();
+
+    // The compared metric: the pages' own `sso:identity` marks when the app build places them in
+    // every run, else (an uninstrumented build) the observer's mark for both pages alike.
+    const appMarks = samples.A.every((s) => typeof s.marks['sso:identity'] === 'number');
+    const metric = appMarks ? 'sso:identity' : 'bench:identity-dom';
+    const values = {
+      A: samples.A.map((s) => s.marks[metric]),
+      B: samples.B.map((s) => s.marks[metric]),
+    };
+    const summary = { A: stats(values.A), B: stats(values.B) };
+    const ratio = summary.A.median / summary.B.median;
+    const withinBudget = ratio <= BUDGET_RATIO;
+
+    // ----- the report
+    const out = [];
+    const col = (s, w) => String(s).padStart(w);
+    out.push('');
+    out.push(`Sign-in latency: callback navigation -> identity in the DOM, ${runs} runs each (after 1 warm-up), `
+      + `user ${USER}, interleaved A B, a fresh browser context per run`);
+    out.push(appMarks
+      ? "metric: the page's own performance.mark('sso:identity') startTime"
+      : "metric: 'bench:identity-dom' (the app build places no 'sso:identity' mark: a MutationObserver "
+        + 'marks when [data-testid=identity-name] gets its text, the same on both pages)');
+    out.push('');
+    out.push(`  ${''.padEnd(32)}${col('median', 10)}${col('min', 10)}${col('max', 10)}`);
+    for (const key of ['A', 'B']) {
+      const s = summary[key];
+      out.push(`  ${variants[key].label.padEnd(32)}${col(s.median.toFixed(1), 10)}${col(s.min.toFixed(1), 10)}`
+        + `${col(s.max.toFixed(1), 10)}  ms`);
+    }
+    out.push(`  ${'ratio median(A)/median(B)'.padEnd(32)}${col(ratio.toFixed(2), 10)}`);
+    out.push('');
+    out.push(`budget: median(A) <= ${BUDGET_RATIO} x median(B) = ${(BUDGET_RATIO * summary.B.median).toFixed(1)} ms: `
+      + `${withinBudget ? 'OK' : 'OVER'} (${summary.A.median.toFixed(1)} ms)`
+      + `${!withinBudget && noBudget ? ' [BENCH_NO_BUDGET=1: reported only]' : ''}`);
+    out.push('');
+    out.push(`App breakdown (medians over the A runs, from the app's sso:* marks):`);
+    const breakdown = {};
+    for (const [label, pick] of BREAKDOWN) {
+      const { median: m, count } = medianOf(samples.A, (s) => pick(s.marks));
+      breakdown[label] = { median: m, runs: count };
+      const partial = count && count < samples.A.length ? `  (${count} of ${samples.A.length} runs)` : '';
+      out.push(`  ${label.padEnd(34)}${col(ms(m), 11)}${partial}`);
+    }
+    out.push('');
+    out.push('Extra (medians; A | B):');
+    const extras = [
+      // The IdP's redirect hops before the callback request are inside the measured interval.
+      ['callback request fetchStart', (s) => s.navigation?.fetchStart ?? null],
+      ['callback document responseEnd', (s) => s.navigation?.responseEnd ?? null],
+      ['script started (sso:boot)', (s) => s.marks['sso:boot'] ?? null],
+      ['.wasm | .js bundle responseEnd', null],
+      ['identity in DOM (observer mark)', (s) => s.marks['bench:identity-dom'] ?? null],
+      ["page's own sso:identity mark", (s) => s.marks['sso:identity'] ?? null],
+    ];
+    const extra = {};
+    for (const [label, pick] of extras) {
+      const a = medianOf(samples.A, pick ?? ((s) => resourceEnd(s, /\.wasm$/))).median;
+      const b = medianOf(samples.B, pick ?? ((s) => resourceEnd(s, /^\/assets\/app-.*\.js$/))).median;
+      extra[label] = { A: a, B: b };
+      out.push(`  ${label.padEnd(34)}${col(ms(a), 11)} | ${ms(b)}`);
+    }
+    out.push('');
+    out.push('Note: oidc-client-ts checks the ID token\'s claims but not its signature (it never fetches '
+      + 'the JWKS);');
+    out.push('sso-web fetches the JWKS and verifies the RS256 signature. Both read the identity from the ID token.');
+
+    const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const resultsFile = join(RESULTS_DIR, `latency-${stamp}.json`);
+    writeFileSync(resultsFile, `${JSON.stringify({
+      date: new Date().toISOString(),
+      runs: runs,
+      user: USER,
+      metric,
+      budget: { ratio: BUDGET_RATIO, withinBudget, enforced: !noBudget },
+      environment: {
+        ...versions,
+        serverBin: harness.serverBinary(),
+        dist,
+        issuer: idp.issuer,
+        appOrigin,
+        refOrigin,
+        refBundle: { path: ref.bundle, bytes: ref.bytes },
+      },
+      summary: { ...summary, ratio },
+      breakdown,
+      extra,
+      samples: { A: values.A, B: values.B },
+      raw: { warmup, A: samples.A, B: samples.B },
+    }, null, 2)}\n`);
+    out.push('');
+    out.push(`raw numbers: ${relative(REPO_ROOT, resultsFile)}`);
+    console.log(out.join('\n'));
+
+    if (!withinBudget && !noBudget) process.exitCode = 1;
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.stack ?? err}`);
+  process.exitCode = 2;
+});
