@@ -3,7 +3,7 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
     sso_web::auth::browser::mark("sso:boot");
-    console_error_panic_hook::set_once();
+    sso_web::auth::browser::install_panic_hook();
     leptos::mount::mount_to_body(sso_web::App);
 }
 

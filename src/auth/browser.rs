@@ -92,6 +92,26 @@ pub fn current_path() -> String {
         .unwrap_or_else(|| "/".to_string())
 }
 
+/// A panic is a bug, and a panicked wasm app is dead: say so in the page (instead of a
+/// frozen screen) and log the message with its source location to the console.
+/// Replaces console_error_panic_hook, which only logged.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("sso-web: {info}").into());
+        let body = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body());
+        if let Some(body) = body {
+            let _ = body.insert_adjacent_html(
+                "afterbegin",
+                "<div class=\"panic-banner\" role=\"alert\" data-testid=\"panic\">sso-web stopped \
+                 because of a bug; the details are in the browser console. Reload the page \
+                 to continue.</div>",
+            );
+        }
+    }));
+}
+
 /// A `performance.mark` for the latency benchmark's breakdown (bench/latency.mjs).
 pub fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {

@@ -12,9 +12,7 @@ use crate::oidc::callback::AuthorizationCode;
 use crate::oidc::discovery::discovery_url;
 use crate::oidc::id_token::{validate_with_rotation, IdTokenExpectations};
 use crate::oidc::token::token_request_body;
-use crate::oidc::{
-    CallbackParams, Identity, Jwks, OidcError, PendingLogin, ProviderMetadata, TokenResponse,
-};
+use crate::oidc::{CallbackParams, Jwks, OidcError, PendingLogin, ProviderMetadata, TokenResponse};
 use serde::{Deserialize, Serialize};
 
 /// The server's token relay (confidential clients; IdPs without CORS on /token).
@@ -239,14 +237,14 @@ pub async fn complete_login(
     )
     .await?;
 
-    let session = Session {
-        identity: Identity::from_claims(&valid.raw_claims, &config.groups_claim),
+    let session = Session::new(
         id_token,
-        header: valid.header,
-        claims: valid.raw_claims,
-        issued_at: valid.claims.iat,
-        expires_at: valid.claims.exp,
-    };
+        valid.header,
+        valid.raw_claims,
+        &config.groups_claim,
+        valid.claims.iat,
+        valid.claims.exp,
+    );
     Ok(CallbackOutcome::SignedIn(
         Box::new(session),
         pending.return_to,

@@ -5,7 +5,7 @@
 
 use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY};
 use crate::oidc::jwt::JoseHeader;
-use crate::oidc::Identity;
+use crate::oidc::{GroupsSource, Identity};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -15,9 +15,49 @@ pub struct Session {
     pub id_token: String,
     pub header: JoseHeader,
     pub claims: Map<String, Value>,
-    pub identity: Identity,
+    /// The claim the groups were read from, so a restore maps them as the sign-in did.
+    pub groups_claim: String,
     pub issued_at: u64,
     pub expires_at: u64,
+    /// Derived from `claims` and never stored: no second copy to disagree with them, and
+    /// no deserializer for it in the bundle (about 11 KB of wasm).
+    #[serde(skip, default = "unmapped")]
+    pub identity: Identity,
+}
+
+impl Session {
+    pub fn new(
+        id_token: String,
+        header: JoseHeader,
+        claims: Map<String, Value>,
+        groups_claim: &str,
+        issued_at: u64,
+        expires_at: u64,
+    ) -> Self {
+        Session {
+            identity: Identity::from_claims(&claims, groups_claim),
+            id_token,
+            header,
+            claims,
+            groups_claim: groups_claim.to_string(),
+            issued_at,
+            expires_at,
+        }
+    }
+}
+
+/// Placeholder until [`restore`] maps the stored claims.
+fn unmapped() -> Identity {
+    Identity {
+        sub: String::new(),
+        iss: String::new(),
+        name: None,
+        preferred_username: None,
+        email: None,
+        email_verified: None,
+        groups: Vec::new(),
+        groups_source: GroupsSource::Overage,
+    }
 }
 
 /// A message for the signed-out screen, so the user knows why they are there.
@@ -56,7 +96,10 @@ pub fn restore(store: &SessionStore, now: u64) -> AuthState {
     let notice = store.get_json::<Notice>(NOTICE_KEY);
     store.remove(NOTICE_KEY);
     match store.get_json::<Session>(SESSION_KEY) {
-        Some(session) if now < session.expires_at => AuthState::SignedIn(Box::new(session)),
+        Some(mut session) if now < session.expires_at => {
+            session.identity = Identity::from_claims(&session.claims, &session.groups_claim);
+            AuthState::SignedIn(Box::new(session))
+        }
         Some(_) => {
             store.remove(SESSION_KEY);
             AuthState::SignedOut {

@@ -2,7 +2,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    console_error_panic_hook::set_once();
+    sso_web::auth::browser::install_panic_hook();
     leptos::mount::mount_to_body(sso_web::AdminApp);
 }
 

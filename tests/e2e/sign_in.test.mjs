@@ -97,6 +97,41 @@ describe('sign-in', () => {
     });
   });
 
+  test('nav links move between pages without a reload; Back and Forward follow', async (t) => {
+    await stack.withSession(t, async ({ page, pageErrors }) => {
+      const app = new App(page, stack);
+      await app.signIn('alice');
+      await page.waitForURL((url) => url.pathname === '/me');
+      await app.identity.waitUntilShown();
+      // A reload would drop this marker (and re-download nothing, but restart the app).
+      await page.evaluate(() => { window.stillTheSameDocument = true; });
+      const current = (name) => page.getByRole('link', { name, exact: true });
+      assert.equal(await current('My identity').getAttribute('aria-current'), 'page');
+
+      await current('sso-web').click();
+      await page.getByTestId('identity-summary').waitFor();
+      assert.equal(new URL(page.url()).pathname, '/');
+      assert.equal(await current('My identity').getAttribute('aria-current'), null);
+      assert.equal(await current('sso-web').getAttribute('aria-current'), 'page');
+
+      await page.goBack();
+      await app.identity.waitUntilShown();
+      assert.equal(new URL(page.url()).pathname, '/me');
+      await page.goForward();
+      await page.getByTestId('identity-summary').waitFor();
+      assert.equal(new URL(page.url()).pathname, '/');
+
+      await page.getByRole('link', { name: 'View my identity' }).click();
+      await app.identity.waitUntilShown();
+      assert.equal(await page.evaluate(() => window.stillTheSameDocument), true, 'no page load in between');
+
+      // An unknown path in the same app is the not-found page, with a way home.
+      await page.evaluate(() => { history.pushState(null, '', '/nowhere'); dispatchEvent(new PopStateEvent('popstate')); });
+      await app.notFound.panel.waitFor();
+      assert.deepEqual(pageErrors.map(String), []);
+    });
+  });
+
   test('no token in localStorage and no code in the history after sign-in', async (t) => {
     await stack.withSession(t, async ({ page }) => {
       const app = new App(page, stack);
