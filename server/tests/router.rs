@@ -438,6 +438,43 @@ async fn rebuilt_index_is_picked_up_with_its_new_hash() {
 }
 
 #[tokio::test]
+async fn precompressed_gzip_is_sent_as_is() {
+    let d = make_dist();
+    let plain = vec![7u8; 64 * 1024];
+    std::fs::write(d.dist.join(WASM), &plain).expect("write wasm");
+    // Not a real gzip of `plain`: proves the file on disk is sent, not a fresh compression.
+    let stored = b"\x1f\x8b stored by scripts/build.sh".to_vec();
+    std::fs::write(d.dist.join(format!("{WASM}.gz")), &stored).expect("write wasm.gz");
+    let app = app(&d.dist, &[]);
+    let ask = |encoding: &'static str| {
+        Request::get(format!("/{WASM}"))
+            .header("accept-encoding", encoding)
+            .body(Body::empty())
+            .expect("request")
+    };
+
+    let response = send(&app, ask("gzip, deflate, br")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "content-encoding"), "gzip");
+    assert_eq!(header(&response, "content-type"), "application/wasm");
+    assert_eq!(
+        header(&response, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(header(&response, "vary")
+        .to_ascii_lowercase()
+        .contains("accept-encoding"));
+    assert_eq!(body(response).await.to_vec(), stored);
+
+    let response = send(&app, ask("identity")).await;
+    assert_eq!(header(&response, "content-type"), "application/wasm");
+    assert!(header(&response, "vary")
+        .to_ascii_lowercase()
+        .contains("accept-encoding"));
+    assert_eq!(body(response).await.to_vec(), plain);
+}
+
+#[tokio::test]
 async fn gzip_when_asked() {
     let d = make_dist();
     std::fs::write(d.dist.join(WASM), vec![0u8; 64 * 1024]).expect("write wasm");
