@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-trunk build --release --offline=true "$@"
-trunk build admin.html --release --offline=true --dist dist/admin --public-url /admin/ "$@"
+trunk build --release --offline=true
+trunk build admin.html --release --offline=true --dist dist/admin --public-url /admin/
 # What sso-server sends to browsers that accept gzip: compressed once, at the level the
 # size budget is measured at, instead of on every request.
 for file in dist/*.wasm dist/*.js dist/*.css dist/admin/*.wasm dist/admin/*.js dist/admin/*.css; do

@@ -23,12 +23,12 @@ pub struct Router {
 /// Starts routing for a bundle that renders `routes` itself.
 pub fn provide_router(routes: &'static [&'static str]) -> Router {
     let router = Router {
-        path: RwSignal::new(browser::current_path()),
+        path: RwSignal::new(normalize(&browser::current_path())),
         routes,
     };
     // Back and forward between in-app pages; lives as long as the app.
     let listener = window_event_listener(leptos::ev::popstate, move |_| {
-        router.set_path(browser::current_path());
+        router.set_path(normalize(&browser::current_path()));
     });
     std::mem::forget(listener);
     provide_context(router);
@@ -43,22 +43,34 @@ impl Router {
     /// Goes to `target` (a same-origin path, maybe with a query): in place when this
     /// bundle renders it, else by a full page load.
     pub fn navigate(self, target: &str, replace: bool) {
-        let path = target.split(['?', '#']).next().unwrap_or("/");
-        if !self.routes.contains(&path) {
-            let _ = browser::navigate_away(target);
+        let path = normalize(target.split(['?', '#']).next().unwrap_or("/"));
+        if !self.routes.contains(&path.as_str()) {
+            let _ = if replace {
+                browser::replace_away(target)
+            } else {
+                browser::navigate_away(target)
+            };
             return;
         }
         browser::push_url(target, replace);
         if let Some(window) = web_sys::window() {
             window.scroll_to_with_x_and_y(0.0, 0.0);
         }
-        self.set_path(path.to_string());
+        self.set_path(path);
     }
 
     fn set_path(self, path: String) {
         if self.path.with_untracked(|p| *p != path) {
             self.path.set(path);
         }
+    }
+}
+
+/// `/me/` is `/me`, as it was under leptos_router.
+fn normalize(path: &str) -> String {
+    match path.strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => trimmed.to_string(),
+        _ => path.to_string(),
     }
 }
 

@@ -66,6 +66,14 @@ pub fn navigate_away(url: &str) -> Result<(), OidcError> {
         .map_err(|e| browser_error("navigation failed", e))
 }
 
+/// Leaves for `url` in place of the current history entry (Back skips this page).
+pub fn replace_away(url: &str) -> Result<(), OidcError> {
+    window()?
+        .location()
+        .replace(url)
+        .map_err(|e| browser_error("navigation failed", e))
+}
+
 /// Rewrites the current history entry, so a code or state never stays in the
 /// address bar, the history list, or a bookmark.
 pub fn replace_url(path: &str) {

@@ -16,6 +16,8 @@ pub struct Session {
     pub header: JoseHeader,
     pub claims: Map<String, Value>,
     /// The claim the groups were read from, so a restore maps them as the sign-in did.
+    /// Sessions stored before it existed restore with the default claim.
+    #[serde(default = "default_groups_claim")]
     pub groups_claim: String,
     pub issued_at: u64,
     pub expires_at: u64,
@@ -44,6 +46,10 @@ impl Session {
             expires_at,
         }
     }
+}
+
+fn default_groups_claim() -> String {
+    crate::oidc::identity::DEFAULT_GROUPS_CLAIM.to_string()
 }
 
 /// Placeholder until [`restore`] maps the stored claims.

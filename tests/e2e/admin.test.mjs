@@ -450,4 +450,33 @@ describe('admin', () => {
       });
     });
   });
+
+  test('a settings change while a sign-in is at the IdP stops it at the callback (config_invalid)',
+    async (t) => {
+      await stack.withSession(t, async ({ page }) => {
+        const app = new App(page, stack);
+        await app.home.goto();
+        await app.home.clickSignIn(stack);
+        await app.idpLogin.waitUntilShown();
+        // The callback starts from this tab's snapshot of the settings, but the server's
+        // current ones decide.
+        const before = await adminApi(stack.appOrigin, '/api/v1/admin/sso');
+        const changed = await adminApi(stack.appOrigin, '/api/v1/admin/sso',
+          { method: 'PUT', body: { client_id: 'another-client' }, ifMatch: before.etag });
+        assert.equal(changed.status, 200, changed.text);
+        try {
+          await app.idpLogin.signIn('alice');
+          await app.passConsentIfAsked(app.authError.panel);
+          await app.authError.waitUntilShown();
+          assert.equal(await app.authError.code(), 'config_invalid');
+          assert.match(await app.authError.text(), /settings changed while this sign-in was in progress/);
+          assert.equal(await app.storedSession(), null, 'nobody signed in');
+        } finally {
+          const now = await adminApi(stack.appOrigin, '/api/v1/admin/sso');
+          const restored = await adminApi(stack.appOrigin, '/api/v1/admin/sso',
+            { method: 'PUT', body: { client_id: 'sso-web' }, ifMatch: now.etag });
+          assert.equal(restored.status, 200, restored.text);
+        }
+      });
+    });
 });

@@ -128,6 +128,9 @@ describe('sign-in', () => {
       // An unknown path in the same app is the not-found page, with a way home.
       await page.evaluate(() => { history.pushState(null, '', '/nowhere'); dispatchEvent(new PopStateEvent('popstate')); });
       await app.notFound.panel.waitFor();
+      // A trailing slash is the same page, as under leptos_router.
+      await page.goto(`${stack.appOrigin}/me/`);
+      await app.identity.waitUntilShown();
       assert.deepEqual(pageErrors.map(String), []);
     });
   });
