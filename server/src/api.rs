@@ -54,6 +54,13 @@ pub async fn sso_config(State(state): State<Arc<AppState>>) -> Result<Response, 
         .into_response())
 }
 
+/// The same body as `GET /api/v1/sso/config`, as JSON text; `None` until SSO is configured.
+pub fn sso_config_json(state: &AppState) -> Option<String> {
+    let current = state.current();
+    let sso = current.sso.as_ref()?;
+    serde_json::to_string(&SsoConfigBody::new(sso, current.client_secret.is_some())).ok()
+}
+
 #[derive(Serialize)]
 struct Health {
     status: &'static str,

@@ -375,6 +375,18 @@ pub struct FramableByIdp;
 /// merges into its cached copy.
 async fn index_response(state: &AppState, request_headers: &HeaderMap, path: &str) -> Response {
     let page = state.dist.index(path).await;
+    // The public settings ride along in the page: no round trip to /api/v1/sso/config, and
+    // always the ones in force when the page loaded. The ETag covers them.
+    let (body, etag) = match crate::api::sso_config_json(state) {
+        Some(json) => {
+            let body = with_config_block(&page.body, &json);
+            let digest = URL_SAFE_NO_PAD.encode(Sha256::digest(&body));
+            let etag = HeaderValue::from_str(&format!("W/\"{digest}\""))
+                .unwrap_or_else(|_| page.etag.clone());
+            (Bytes::from(body), etag)
+        }
+        None => (page.body.clone(), page.etag.clone()),
+    };
     let mut policy = state.html_policy(&page.script_hashes).await;
     if is_admin_document(path) {
         policy = csp::widen_connect_for_admin(&policy);
@@ -385,23 +397,51 @@ async fn index_response(state: &AppState, request_headers: &HeaderMap, path: &st
     }
     let mut headers = HeaderMap::new();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
-    headers.insert(header::ETAG, page.etag.clone());
+    headers.insert(header::ETAG, etag.clone());
     if let Ok(value) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    let mut response = if etag_matches(request_headers, &page.etag) {
+    let mut response = if etag_matches(request_headers, &etag) {
         (StatusCode::NOT_MODIFIED, headers).into_response()
     } else {
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
-        (StatusCode::OK, headers, page.body.clone()).into_response()
+        (StatusCode::OK, headers, body).into_response()
     };
     if framable {
         response.extensions_mut().insert(FramableByIdp);
     }
     response
+}
+
+/// The element the SPA reads its settings from (`src/auth/flow.rs`, `CONFIG_ELEMENT_ID`).
+pub const CONFIG_ELEMENT_ID: &str = "sso-config";
+
+/// `json` as a data block: `type="application/json"` is never executed, so it needs no
+/// CSP hash. `<`, `>` and `&` (which JSON has only inside strings) are written as
+/// `\u003c` etc., so no value can close the element or open another.
+pub fn config_block(json: &str) -> String {
+    let escaped = json
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    format!("<script type=\"application/json\" id=\"{CONFIG_ELEMENT_ID}\">{escaped}</script>")
+}
+
+/// `page` with the settings block just before `</head>` (or at the end when it has none).
+fn with_config_block(page: &[u8], json: &str) -> Vec<u8> {
+    let block = config_block(json);
+    let at = page
+        .windows(7)
+        .position(|w| w.eq_ignore_ascii_case(b"</head>"))
+        .unwrap_or(page.len());
+    let mut body = Vec::with_capacity(page.len() + block.len());
+    body.extend_from_slice(&page[..at]);
+    body.extend_from_slice(block.as_bytes());
+    body.extend_from_slice(&page[at..]);
+    body
 }
 
 /// If-None-Match uses weak comparison (RFC 9110 §13.1.2).

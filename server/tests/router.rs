@@ -315,6 +315,62 @@ async fn sso_config_endpoint() {
 }
 
 #[tokio::test]
+async fn pages_carry_the_public_settings_as_an_inert_json_block() {
+    let d = make_dist();
+    let vars = [
+        ("OIDC_ISSUER", "http://127.0.0.1:9400"),
+        ("OIDC_CLIENT_ID", "sso-web"),
+        // Whatever an admin or the environment sets must not end the element.
+        ("OIDC_GROUPS_CLAIM", "</script><script>alert(1)</script>&"),
+    ];
+    let plain = app(&d.dist, &[]);
+    let app = app(&d.dist, &vars);
+    let api = json(get(&app, "/api/v1/sso/config").await).await;
+
+    for path in ["/", "/me", "/oidc/callback?code=x"] {
+        let response = get(&app, path).await;
+        assert_is_index(&response);
+        let csp = header(&response, "content-security-policy");
+        let etag = header(&response, "etag");
+        let page = String::from_utf8(body(response).await.to_vec()).expect("utf-8");
+        let open = "<script type=\"application/json\" id=\"sso-config\">";
+        let start = page.find(open).expect("the settings block") + open.len();
+        let end = start + page[start..].find("</script>").expect("closed");
+        assert!(page[end..].starts_with("</script></head>"), "{page}");
+        let block = &page[start..end];
+        assert!(
+            !block.contains('<') && !block.contains('>') && !block.contains('&'),
+            "{block}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(block).expect("JSON");
+        assert_eq!(parsed, api, "{path}: the same settings as the API");
+        // Only Trunk's boot script is allowed to run; the block is data.
+        assert!(csp.contains(&expected_hash(INLINE_SCRIPT)), "{csp}");
+        assert!(!csp.contains(&expected_hash(block)), "{csp}");
+
+        // The ETag covers the settings: unchanged page, 304.
+        let again = send(
+            &app,
+            Request::get(path)
+                .header("if-none-match", &etag)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+    // Other settings, another tag: a browser revalidating gets the new page.
+    let unconfigured = get(&plain, "/").await;
+    let configured = get(&app, "/").await;
+    assert_ne!(header(&unconfigured, "etag"), header(&configured, "etag"));
+    assert_eq!(
+        body(unconfigured).await,
+        index_html(INLINE_SCRIPT),
+        "no block before SSO is set up"
+    );
+}
+
+#[tokio::test]
 async fn sso_config_implicit_and_custom_claim() {
     let d = make_dist();
     let app = app(

@@ -93,6 +93,14 @@ pub fn push_url(path: &str, replace: bool) {
     }
 }
 
+/// The text of the element with this `id`, if the page has one.
+pub fn element_text(id: &str) -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .get_element_by_id(id)?
+        .text_content()
+}
+
 /// The current path, without query or fragment.
 pub fn current_path() -> String {
     web_sys::window()

@@ -23,26 +23,22 @@ pub const TOKEN_RELAY_PATH: &str = "/api/v1/sso/token";
 const METADATA_TTL_SECS: u64 = 600;
 const DISCOVERY_CACHE_PREFIX: &str = "sso-web:discovery:";
 const JWKS_CACHE_PREFIX: &str = "sso-web:jwks:";
-/// The configuration this tab last fetched. The callback starts from it (the sign-in it
-/// completes was started with it) instead of waiting for a round trip; the server's
-/// current configuration is still fetched alongside the token request and decides.
-const CONFIG_SNAPSHOT_KEY: &str = "sso-web:config";
+/// The element sso-server puts the public settings in, in every page it serves
+/// (`config_block` in server/src/static_files.rs): a JSON data block, never executed.
+const CONFIG_ELEMENT_ID: &str = "sso-config";
 
-/// The configuration: on the callback, this tab's snapshot when there is one (see
-/// [`complete_login`] for the server's say); elsewhere [`fetch_config`].
+/// The settings: from the page itself when the server put them there (no round trip, and
+/// the ones in force when this page was loaded), else from the config API, else from
+/// `sso-config.json` (static hosting without the server).
 pub async fn load_config() -> Result<RuntimeConfig, OidcError> {
-    if browser::current_path() == crate::oidc::CALLBACK_PATH {
-        let snapshot = cached(CONFIG_SNAPSHOT_KEY, browser::now_secs());
-        if let Some(config) = snapshot.and_then(|body| RuntimeConfig::parse(&body).ok()) {
-            return Ok(config);
-        }
+    let _span = browser::Span::start("config");
+    match browser::element_text(CONFIG_ELEMENT_ID) {
+        Some(json) => RuntimeConfig::parse(&json),
+        None => fetch_config().await,
     }
-    fetch_config().await
 }
 
-/// The server's config API, or `sso-config.json` when the API is absent (static hosting).
-pub async fn fetch_config() -> Result<RuntimeConfig, OidcError> {
-    let _span = browser::Span::start("config");
+async fn fetch_config() -> Result<RuntimeConfig, OidcError> {
     let failed = |url: &str, detail: String| OidcError::ConfigInvalid {
         detail: format!("{url}: {detail}"),
     };
@@ -63,9 +59,7 @@ pub async fn fetch_config() -> Result<RuntimeConfig, OidcError> {
         }
         status => return Err(failed(CONFIG_API_PATH, format!("HTTP {status}"))),
     };
-    let config = RuntimeConfig::parse(&response.body)?;
-    remember(CONFIG_SNAPSHOT_KEY, &response.body, browser::now_secs());
-    Ok(config)
+    RuntimeConfig::parse(&response.body)
 }
 
 /// A response body kept in sessionStorage for [`METADATA_TTL_SECS`].
@@ -210,28 +204,19 @@ pub async fn complete_login(
     let metadata = fetch_metadata(&pending.issuer).await?;
 
     let jwks_uri = metadata.jwks_uri();
-    // One round trip instead of three: the keys (unless cached) and the server's current
-    // configuration are fetched while the code is redeemed. An admin's change since the
-    // sign-in started still stops it, as the check above did before the snapshot.
-    let current = async {
-        let current = fetch_config().await?;
-        pending.check_for(&current.issuer, &current.client_id, browser::now_secs())
-    };
     let (id_token, access_token, jwks) = if pending.flow.is_implicit() {
         let response = params.into_implicit(&metadata)?;
-        let (jwks, current) =
-            futures_util::future::join(fetch_jwks(jwks_uri, false), current).await;
-        current?;
-        (response.id_token, response.access_token, jwks?)
+        let jwks = fetch_jwks(jwks_uri, false).await?;
+        (response.id_token, response.access_token, jwks)
     } else {
         let code = params.into_code(&metadata)?;
-        let (token, jwks, current) = futures_util::future::join3(
+        // One round trip instead of two: the keys (unless cached) are fetched while the
+        // code is redeemed; a failed redemption just drops them.
+        let (token, jwks) = futures_util::future::join(
             redeem(config, &metadata, &pending, &code),
             fetch_jwks(jwks_uri, false),
-            current,
         )
         .await;
-        current?;
         (token?.id_token, None, jwks?)
     };
     let expect = IdTokenExpectations {
