@@ -457,12 +457,13 @@ fn at_hash_binds_an_access_token_from_an_implicit_response() {
         ))
     };
     // ES384 hashes with SHA-384: the left 24 bytes.
-    let good =
-        with(|c| c["at_hash"] = token_hash(jsonwebtoken::Algorithm::ES384, access_token).into());
+    let good = with(|c| {
+        c["at_hash"] = token_hash(sso_web::oidc::jwt::Algorithm::ES384, access_token).into()
+    });
     assert!(run(good).is_ok());
     assert_eq!(run(good_claims()).unwrap_err(), IdTokenError::AtHashMissing);
     let swapped =
-        with(|c| c["at_hash"] = token_hash(jsonwebtoken::Algorithm::ES384, "another").into());
+        with(|c| c["at_hash"] = token_hash(sso_web::oidc::jwt::Algorithm::ES384, "another").into());
     assert_eq!(run(swapped).unwrap_err().code(), "at_hash_mismatch");
     // The SHA-256 value is wrong for an ES384 token.
     let wrong_hash = with(|c| c["at_hash"] = "77QmUPtjPfzWtF2AnpK9RQ".into());

@@ -181,12 +181,17 @@ pub struct ServerVerifier;
 impl SignatureVerifier for ServerVerifier {
     async fn verify(
         &self,
-        alg: Algorithm,
-        key: &Jwk,
+        alg: sso_web::oidc::jwt::Algorithm,
+        key: &sso_web::oidc::jwks::Jwk,
         signing_input: &[u8],
         signature: &[u8],
     ) -> Result<bool, String> {
-        let key = DecodingKey::from_jwk(key).map_err(|e| e.to_string())?;
+        let jwk: Jwk = serde_json::from_value(key.public_jwk()).map_err(|e| e.to_string())?;
+        let key = DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
+        let alg: Algorithm = alg
+            .name()
+            .parse()
+            .map_err(|e: jsonwebtoken::errors::Error| e.to_string())?;
         jsonwebtoken::crypto::verify(&b64::encode(signature), signing_input, &key, alg)
             .map_err(|e| e.to_string())
     }

@@ -4,9 +4,9 @@
 //! provider's `alg`/`use`/`key_ops` members cannot make the import fail or widen its use.
 
 use super::browser::{js_text, window};
+use crate::oidc::jwks::{Jwk, KeyParams};
+use crate::oidc::jwt::Algorithm;
 use crate::oidc::SignatureVerifier;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
-use jsonwebtoken::Algorithm;
 use serde_json::json;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -29,30 +29,22 @@ fn algorithms(alg: Algorithm) -> Result<(serde_json::Value, serde_json::Value), 
         Algorithm::ES256 => (ec("P-256"), json!({"name": "ECDSA", "hash": "SHA-256"})),
         Algorithm::ES384 => (ec("P-384"), json!({"name": "ECDSA", "hash": "SHA-384"})),
         Algorithm::EdDSA => (json!({"name": "Ed25519"}), json!({"name": "Ed25519"})),
-        other => return Err(format!("{other:?} is not verified by this client")),
     })
 }
 
 fn public_jwk(key: &Jwk) -> Result<serde_json::Value, String> {
-    let curve = |c: &EllipticCurve| match c {
-        EllipticCurve::P256 => Ok("P-256"),
-        EllipticCurve::P384 => Ok("P-384"),
-        EllipticCurve::Ed25519 => Ok("Ed25519"),
-        other => Err(format!("curve {other:?} is not supported")),
-    };
-    match &key.algorithm {
-        AlgorithmParameters::RSA(rsa) => Ok(json!({
+    match &key.params {
+        KeyParams::Rsa { n, e } => Ok(json!({
             "kty": "RSA",
-            "n": without_leading_zeros(&rsa.n)?,
-            "e": without_leading_zeros(&rsa.e)?,
+            "n": without_leading_zeros(n)?,
+            "e": without_leading_zeros(e)?,
         })),
-        AlgorithmParameters::EllipticCurve(ec) => {
-            Ok(json!({"kty": "EC", "crv": curve(&ec.curve)?, "x": ec.x, "y": ec.y}))
+        KeyParams::Ec { crv, .. } | KeyParams::Okp { crv, .. }
+            if !["P-256", "P-384", "Ed25519"].contains(&crv.as_str()) =>
+        {
+            Err(format!("curve {crv} is not supported"))
         }
-        AlgorithmParameters::OctetKeyPair(okp) => {
-            Ok(json!({"kty": "OKP", "crv": curve(&okp.curve)?, "x": okp.x}))
-        }
-        _ => Err("the key is not a public signature key".into()),
+        _ => Ok(key.public_jwk()),
     }
 }
 

@@ -2,9 +2,86 @@
 
 use super::error::OidcError;
 use super::id_token::IdTokenError;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
-use jsonwebtoken::Algorithm;
-use serde_json::Value;
+use super::jwt::Algorithm;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// A public signature key: the JWK members this client acts on (RFC 7517 4, RFC 7518 6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Jwk {
+    pub kid: Option<String>,
+    /// `use`: only absent or `sig` lets the key verify signatures.
+    pub key_use: Option<String>,
+    /// `key_ops`: when present, it must include `verify`.
+    pub key_ops: Option<Vec<String>>,
+    /// `alg`: when present, the token's algorithm must be exactly this.
+    pub alg: Option<String>,
+    pub params: KeyParams,
+}
+
+/// The key material, by `kty`. Symmetric (`oct`) and unknown types are never kept.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyParams {
+    Rsa { n: String, e: String },
+    Ec { crv: String, x: String, y: String },
+    Okp { crv: String, x: String },
+}
+
+/// The members as they come; [`Jwk::from_raw`] decides what is usable. One flat struct:
+/// jsonwebtoken's nested JWK type (flatten + untagged enums) cost ~15 KB of wasm.
+#[derive(Deserialize)]
+struct RawJwk {
+    kty: String,
+    kid: Option<String>,
+    #[serde(rename = "use")]
+    key_use: Option<String>,
+    key_ops: Option<Vec<String>>,
+    alg: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+    crv: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
+}
+
+impl Jwk {
+    fn from_raw(raw: RawJwk) -> Option<Self> {
+        let params = match raw.kty.as_str() {
+            "RSA" => KeyParams::Rsa {
+                n: raw.n?,
+                e: raw.e?,
+            },
+            "EC" => KeyParams::Ec {
+                crv: raw.crv?,
+                x: raw.x?,
+                y: raw.y?,
+            },
+            "OKP" => KeyParams::Okp {
+                crv: raw.crv?,
+                x: raw.x?,
+            },
+            _ => return None,
+        };
+        Some(Jwk {
+            kid: raw.kid,
+            key_use: raw.key_use,
+            key_ops: raw.key_ops,
+            alg: raw.alg,
+            params,
+        })
+    }
+
+    /// The public key alone, as a JWK (what a crypto library imports): no `alg`, `use` or
+    /// `key_ops`, so a provider's optional members cannot make the import fail or widen
+    /// what the key may do.
+    pub fn public_jwk(&self) -> Value {
+        match &self.params {
+            KeyParams::Rsa { n, e } => json!({"kty": "RSA", "n": n, "e": e}),
+            KeyParams::Ec { crv, x, y } => json!({"kty": "EC", "crv": crv, "x": x, "y": y}),
+            KeyParams::Okp { crv, x } => json!({"kty": "OKP", "crv": crv, "x": x}),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Jwks {
@@ -27,15 +104,10 @@ impl Jwks {
         };
         let keys = keys
             .iter()
-            .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
-            .filter(|key| {
-                matches!(
-                    key.algorithm,
-                    AlgorithmParameters::RSA(_)
-                        | AlgorithmParameters::EllipticCurve(_)
-                        | AlgorithmParameters::OctetKeyPair(_)
-                )
-            })
+            // Through text rather than `from_value`: serde_json's Value deserializer
+            // would then be in the bundle for this one call.
+            .filter_map(|key| serde_json::from_str::<RawJwk>(&key.to_string()).ok())
+            .filter_map(Jwk::from_raw)
             .collect();
         Ok(Jwks { keys })
     }
@@ -48,7 +120,7 @@ impl Jwks {
                 let mut named = self
                     .keys
                     .iter()
-                    .filter(|k| k.common.key_id.as_deref() == Some(kid))
+                    .filter(|k| k.kid.as_deref() == Some(kid))
                     .peekable();
                 if named.peek().is_none() {
                     return Err(IdTokenError::UnknownKey {
@@ -59,7 +131,7 @@ impl Jwks {
                     .find(|k| suits(k, alg))
                     .ok_or_else(|| IdTokenError::KeyUnsuitable {
                         kid: kid.to_string(),
-                        alg: format!("{alg:?}"),
+                        alg: alg.name().to_string(),
                     })
             }
             None => {
@@ -77,40 +149,27 @@ impl Jwks {
 /// A key suits an algorithm when its type and curve match, and its optional
 /// `use`, `key_ops` and `alg` members do not forbid signature verification with it.
 fn suits(key: &Jwk, alg: Algorithm) -> bool {
-    let type_fits = match (&key.algorithm, alg) {
+    let type_fits = match (&key.params, alg) {
         (
-            AlgorithmParameters::RSA(rsa),
+            KeyParams::Rsa { n, .. },
             Algorithm::RS256
             | Algorithm::RS384
             | Algorithm::RS512
             | Algorithm::PS256
             | Algorithm::PS384
             | Algorithm::PS512,
-        ) => rsa_modulus_bits(&rsa.n) >= 2048,
-        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => {
-            ec.curve == EllipticCurve::P256
-        }
-        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES384) => {
-            ec.curve == EllipticCurve::P384
-        }
-        (AlgorithmParameters::OctetKeyPair(okp), Algorithm::EdDSA) => {
-            okp.curve == EllipticCurve::Ed25519
-        }
+        ) => rsa_modulus_bits(n) >= 2048,
+        (KeyParams::Ec { crv, .. }, Algorithm::ES256) => crv == "P-256",
+        (KeyParams::Ec { crv, .. }, Algorithm::ES384) => crv == "P-384",
+        (KeyParams::Okp { crv, .. }, Algorithm::EdDSA) => crv == "Ed25519",
         _ => false,
     };
-    let use_fits = matches!(
-        key.common.public_key_use,
-        None | Some(PublicKeyUse::Signature)
-    );
+    let use_fits = key.key_use.as_deref().is_none_or(|u| u == "sig");
     let ops_fit = key
-        .common
-        .key_operations
+        .key_ops
         .as_ref()
-        .is_none_or(|ops| ops.contains(&KeyOperations::Verify));
-    let alg_fits = key
-        .common
-        .key_algorithm
-        .is_none_or(|key_alg| format!("{key_alg:?}") == format!("{alg:?}"));
+        .is_none_or(|ops| ops.iter().any(|op| op == "verify"));
+    let alg_fits = key.alg.as_deref().is_none_or(|a| a == alg.name());
     type_fits && use_fits && ops_fit && alg_fits
 }
 
@@ -144,7 +203,7 @@ mod tests {
     fn selects_by_kid() {
         let jwks = set(vec![rsa("a"), rsa("b")]);
         let key = jwks.select(Algorithm::RS256, Some("b")).unwrap();
-        assert_eq!(key.common.key_id.as_deref(), Some("b"));
+        assert_eq!(key.kid.as_deref(), Some("b"));
     }
 
     #[test]
@@ -178,11 +237,7 @@ mod tests {
     fn without_kid_a_single_suitable_key_is_used() {
         let jwks = set(vec![rsa("r"), ec("e")]);
         assert_eq!(
-            jwks.select(Algorithm::ES256, None)
-                .unwrap()
-                .common
-                .key_id
-                .as_deref(),
+            jwks.select(Algorithm::ES256, None).unwrap().kid.as_deref(),
             Some("e")
         );
     }

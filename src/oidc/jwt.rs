@@ -5,6 +5,55 @@ use super::id_token::IdTokenError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// The JWS algorithms this client verifies (RFC 7518 3.1; EdDSA, RFC 8037). Anything
+/// else, `none` and the HMAC family included, is refused before a key is looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+    EdDSA,
+}
+
+impl Algorithm {
+    pub const ALL: [Algorithm; 9] = [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+    ];
+
+    /// The `alg` value, exactly as JWA spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+            Algorithm::ES256 => "ES256",
+            Algorithm::ES384 => "ES384",
+            Algorithm::EdDSA => "EdDSA",
+        }
+    }
+
+    /// Case-sensitive, as `alg` values are (RFC 7515 4.1.1).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|alg| alg.name() == name)
+    }
+}
+
 /// The JOSE header fields we act on. `alg` stays a string so that `none` and
 /// unknown values reach the allow-list and get a precise error, not a parse failure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
