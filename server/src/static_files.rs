@@ -430,13 +430,19 @@ pub fn config_block(json: &str) -> String {
     format!("<script type=\"application/json\" id=\"{CONFIG_ELEMENT_ID}\">{escaped}</script>")
 }
 
-/// `page` with the settings block just before `</head>` (or at the end when it has none).
+/// `page` with the settings block just before its `</head>`. Only when there is exactly
+/// one: a second could sit in a comment or an inline script (whose CSP hash the insert
+/// would break). Without the block the SPA asks `/api/v1/sso/config` instead.
 fn with_config_block(page: &[u8], json: &str) -> Vec<u8> {
-    let block = config_block(json);
-    let at = page
+    let mut heads = page
         .windows(7)
-        .position(|w| w.eq_ignore_ascii_case(b"</head>"))
-        .unwrap_or(page.len());
+        .enumerate()
+        .filter(|(_, w)| w.eq_ignore_ascii_case(b"</head>"))
+        .map(|(at, _)| at);
+    let (Some(at), None) = (heads.next(), heads.next()) else {
+        return page.to_vec();
+    };
+    let block = config_block(json);
     let mut body = Vec::with_capacity(page.len() + block.len());
     body.extend_from_slice(&page[..at]);
     body.extend_from_slice(block.as_bytes());
@@ -461,6 +467,25 @@ fn etag_matches(request_headers: &HeaderMap, etag: &HeaderValue) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_settings_block_goes_before_the_one_head_end_or_nowhere() {
+        let json = r#"{"issuer":"https://idp.example.com"}"#;
+        let block = config_block(json);
+        let one = with_config_block(b"<html><head><title>t</title></HEAD><body></body>", json);
+        assert_eq!(
+            String::from_utf8(one).unwrap(),
+            format!("<html><head><title>t</title>{block}</HEAD><body></body>")
+        );
+        for page in [
+            &b"<html><body>no head end</body>"[..],
+            b"<head><!-- </head> --></head>",
+            b"<head><script>let s = '</head>';</script></head>",
+        ] {
+            assert_eq!(with_config_block(page, json), page.to_vec());
+        }
+    }
+
     use super::*;
 
     #[test]

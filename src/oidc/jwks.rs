@@ -43,7 +43,22 @@ struct RawJwk {
     crv: Option<String>,
     x: Option<String>,
     y: Option<String>,
+    // Not used, but typed as RFC 7517 4.6-4.9 say: a key whose certificate members are
+    // malformed is dropped, as it was under jsonwebtoken, never kept.
+    #[allow(dead_code)]
+    x5u: Option<String>,
+    #[allow(dead_code)]
+    x5c: Option<Vec<String>>,
+    #[allow(dead_code)]
+    x5t: Option<String>,
+    #[allow(dead_code)]
+    #[serde(rename = "x5t#S256")]
+    x5t_s256: Option<String>,
 }
+
+/// The curves a JWK may name (RFC 7518 6.2.1.1, RFC 8037 2); a key on any other is
+/// dropped, so its `kid` counts as unknown and triggers the rotation reload.
+const KNOWN_CURVES: [&str; 4] = ["P-256", "P-384", "P-521", "Ed25519"];
 
 impl Jwk {
     fn from_raw(raw: RawJwk) -> Option<Self> {
@@ -63,6 +78,11 @@ impl Jwk {
             },
             _ => return None,
         };
+        if let KeyParams::Ec { crv, .. } | KeyParams::Okp { crv, .. } = &params {
+            if !KNOWN_CURVES.contains(&crv.as_str()) {
+                return None;
+            }
+        }
         Some(Jwk {
             kid: raw.kid,
             key_use: raw.key_use,
@@ -177,8 +197,11 @@ fn suits(key: &Jwk, alg: Algorithm) -> bool {
 /// RFC 7518 3.3: RSA keys of 2048 bits or more MUST be used.
 fn rsa_modulus_bits(n: &str) -> usize {
     let bytes = super::b64::decode(n).unwrap_or_default();
-    let significant = bytes.iter().skip_while(|b| **b == 0).count();
-    significant * 8
+    let mut significant = bytes.iter().skip_while(|b| **b == 0);
+    match significant.next() {
+        Some(first) => significant.count() * 8 + (8 - first.leading_zeros() as usize),
+        None => 0,
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +290,18 @@ mod tests {
             .select(Algorithm::RS256, Some("a"))
             .unwrap_err();
         assert_eq!(err.code(), "key_unsuitable");
+        // Bits, not bytes: a 2047-bit modulus (top byte 0x7f) is too short.
+        let mut bits_2047 = rsa("c");
+        let mut bytes = vec![0x7f];
+        bytes.extend([0xc5; 255]);
+        bits_2047["n"] = crate::oidc::b64::encode(&bytes).into();
+        assert_eq!(
+            set(vec![bits_2047])
+                .select(Algorithm::RS256, Some("c"))
+                .unwrap_err()
+                .code(),
+            "key_unsuitable"
+        );
         // Leading zero bytes do not count towards the size.
         let mut padded = rsa("b");
         let mut bytes = vec![0u8; 2];
@@ -318,13 +353,21 @@ mod tests {
         no_e.as_object_mut().unwrap().remove("e");
         let x25519 = json!({"kty": "OKP", "kid": "x", "crv": "X25519", "x": "AAAA"});
         let p521 = json!({"kty": "EC", "kid": "p", "crv": "P-521", "x": "AAAA", "y": "AAAA"});
-        let jwks = set(vec![no_y, no_e, x25519, p521]);
+        let mut bad_x5c = rsa("bad-x5c");
+        bad_x5c["x5c"] = "MIIC-not-an-array".into();
+        let mut good_x5c = rsa("good-x5c");
+        good_x5c["x5c"] = json!(["MIIC"]);
+        let jwks = set(vec![no_y, no_e, x25519, p521, bad_x5c, good_x5c]);
         let kids: Vec<_> = jwks.keys.iter().map(|k| k.kid.as_deref()).collect();
-        assert_eq!(kids, [Some("x"), Some("p")]);
-        assert_eq!(
-            jwks.select(Algorithm::EdDSA, Some("x")).unwrap_err().code(),
-            "key_unsuitable"
-        );
+        assert_eq!(kids, [Some("p"), Some("good-x5c")]);
+        // A dropped key's kid is unknown, which makes the caller reload the JWKS.
+        for (alg, kid) in [(Algorithm::EdDSA, "x"), (Algorithm::RS256, "bad-x5c")] {
+            assert_eq!(
+                jwks.select(alg, Some(kid)).unwrap_err().code(),
+                "unknown_key",
+                "{kid}"
+            );
+        }
         for alg in [Algorithm::ES256, Algorithm::ES384] {
             assert_eq!(
                 jwks.select(alg, Some("p")).unwrap_err().code(),
