@@ -172,14 +172,14 @@ impl Jwks {
 fn suits(key: &Jwk, alg: Algorithm) -> bool {
     let type_fits = match (&key.params, alg) {
         (
-            KeyParams::Rsa { n, .. },
+            KeyParams::Rsa { n, e },
             Algorithm::RS256
             | Algorithm::RS384
             | Algorithm::RS512
             | Algorithm::PS256
             | Algorithm::PS384
             | Algorithm::PS512,
-        ) => rsa_modulus_bits(n) >= 2048,
+        ) => rsa_modulus_bits(n) >= 2048 && rsa_exponent_ok(e),
         (KeyParams::Ec { crv, .. }, Algorithm::ES256) => crv == "P-256",
         (KeyParams::Ec { crv, .. }, Algorithm::ES384) => crv == "P-384",
         (KeyParams::Okp { crv, .. }, Algorithm::EdDSA) => crv == "Ed25519",
@@ -192,6 +192,18 @@ fn suits(key: &Jwk, alg: Algorithm) -> bool {
         .is_none_or(|ops| ops.iter().any(|op| op == "verify"));
     let alg_fits = key.alg.as_deref().is_none_or(|a| a == alg.name());
     type_fits && use_fits && ops_fit && alg_fits
+}
+
+/// RFC 8017 3.1: the public exponent is odd and at least 3 (e = 1 would make every
+/// "signature" its own message).
+fn rsa_exponent_ok(e: &str) -> bool {
+    let bytes = super::b64::decode(e).unwrap_or_default();
+    let significant: Vec<u8> = bytes.into_iter().skip_while(|b| *b == 0).collect();
+    match significant.as_slice() {
+        [] => false,
+        [only] => *only >= 3 && only % 2 == 1,
+        [.., last] => last % 2 == 1,
+    }
 }
 
 /// RFC 7518 3.3: RSA keys of 2048 bits or more MUST be used.
@@ -290,6 +302,30 @@ mod tests {
             .select(Algorithm::RS256, Some("a"))
             .unwrap_err();
         assert_eq!(err.code(), "key_unsuitable");
+        // The exponent: odd and at least 3.
+        for (kid, e) in [
+            ("e1", "AQ"),
+            ("e2", "Ag"),
+            ("e0", "AA"),
+            ("e-even", "AQAC"),
+            ("e-bad", "*"),
+        ] {
+            let mut key = rsa(kid);
+            key["e"] = e.into();
+            assert_eq!(
+                set(vec![key])
+                    .select(Algorithm::RS256, Some(kid))
+                    .unwrap_err()
+                    .code(),
+                "key_unsuitable",
+                "{kid}"
+            );
+        }
+        let mut three = rsa("e3");
+        three["e"] = "Aw".into();
+        assert!(set(vec![three])
+            .select(Algorithm::RS256, Some("e3"))
+            .is_ok());
         // Bits, not bytes: a 2047-bit modulus (top byte 0x7f) is too short.
         let mut bits_2047 = rsa("c");
         let mut bytes = vec![0x7f];
