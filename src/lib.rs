@@ -7,6 +7,10 @@ pub mod config;
 pub mod format;
 pub mod oidc;
 
+/// Signature checks on the host (server, tests); the browser uses WebCrypto.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod host_verifier;
+
 #[cfg(target_arch = "wasm32")]
 pub mod admin_app;
 #[cfg(target_arch = "wasm32")]

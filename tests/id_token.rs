@@ -1,6 +1,10 @@
 //! OIDC Core 3.1.3.7, rule by rule: one passing token per algorithm, and for each rule
 //! a token that breaks only that rule, asserting the specific error code.
 
+// Host tests: signatures are checked by sso_web::host_verifier (RustCrypto); the browser's
+// WebCrypto verifier has its own tests in tests/web.rs.
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::*;

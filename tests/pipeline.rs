@@ -1,6 +1,10 @@
 //! The whole pure pipeline, as the browser runs it: discovery, authorization request,
 //! callback, token response, ID token, identity. Only the I/O is replaced by values.
 
+// Host tests: signatures are checked by sso_web::host_verifier (RustCrypto); the browser's
+// WebCrypto verifier has its own tests in tests/web.rs.
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::*;

@@ -6,12 +6,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, DecodingKey};
 use sha2::{Digest, Sha256};
-use sso_web::oidc::id_token::{validate, IdTokenError, IdTokenExpectations, SignatureVerifier};
+use sso_web::host_verifier::HostVerifier;
+use sso_web::oidc::id_token::{validate, IdTokenError, IdTokenExpectations};
 use sso_web::oidc::identity::{GroupsSource, Identity};
-use sso_web::oidc::{b64, Jwks, ProviderMetadata};
+use sso_web::oidc::{Jwks, ProviderMetadata};
 
 use crate::discovery::fetch_limited;
 use crate::error::AdminError;
@@ -135,10 +134,10 @@ async fn check_id_token(state: &AppState, token: &str) -> Result<AdminIdentity, 
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let mut result = validate(token, &jwks, &expect, now, &ServerVerifier).await;
+    let mut result = validate(token, &jwks, &expect, now, &HostVerifier).await;
     if let Err(IdTokenError::UnknownKey { .. }) = result {
         if let Some(fresh) = keys.refetch().await {
-            result = validate(token, &fresh, &expect, now, &ServerVerifier).await;
+            result = validate(token, &fresh, &expect, now, &HostVerifier).await;
         }
     }
     let token = result.map_err(|e| {
@@ -173,28 +172,6 @@ async fn check_id_token(state: &AppState, token: &str) -> Result<AdminIdentity, 
         actor,
         groups: identity.groups,
     })
-}
-
-/// RustCrypto through jsonwebtoken, as the host tests of the SPA's core do.
-pub struct ServerVerifier;
-
-impl SignatureVerifier for ServerVerifier {
-    async fn verify(
-        &self,
-        alg: sso_web::oidc::jwt::Algorithm,
-        key: &sso_web::oidc::jwks::Jwk,
-        signing_input: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, String> {
-        let jwk: Jwk = serde_json::from_value(key.public_jwk()).map_err(|e| e.to_string())?;
-        let key = DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
-        let alg: Algorithm = alg
-            .name()
-            .parse()
-            .map_err(|e: jsonwebtoken::errors::Error| e.to_string())?;
-        jsonwebtoken::crypto::verify(&b64::encode(signature), signing_input, &key, alg)
-            .map_err(|e| e.to_string())
-    }
 }
 
 struct Fetched {

@@ -1,10 +1,9 @@
 //! Test support: fixed keys, token signing on the host, and a host `SignatureVerifier`.
 #![allow(dead_code)]
 
-use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
-use sso_web::oidc::id_token::{IdTokenExpectations, SignatureVerifier};
+use sso_web::oidc::id_token::IdTokenExpectations;
 use sso_web::oidc::{b64, Jwks};
 
 pub const ISSUER: &str = "https://idp.example.com";
@@ -99,24 +98,4 @@ pub fn sign_with_header(name: &str, header: &Value, claims: &Value) -> String {
     format!("{input}.{signature}")
 }
 
-/// Verifies with jsonwebtoken's RustCrypto backend (host only; the browser uses WebCrypto).
-pub struct HostVerifier;
-
-impl SignatureVerifier for HostVerifier {
-    async fn verify(
-        &self,
-        alg: sso_web::oidc::jwt::Algorithm,
-        key: &sso_web::oidc::jwks::Jwk,
-        signing_input: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, String> {
-        let jwk: Jwk = serde_json::from_value(key.public_jwk()).map_err(|e| e.to_string())?;
-        let key = DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
-        let alg: Algorithm = alg
-            .name()
-            .parse()
-            .map_err(|e: jsonwebtoken::errors::Error| e.to_string())?;
-        jsonwebtoken::crypto::verify(&b64::encode(signature), signing_input, &key, alg)
-            .map_err(|e| e.to_string())
-    }
-}
+pub use sso_web::host_verifier::HostVerifier;
