@@ -5,8 +5,7 @@
 // Ports differ from idp.test.mjs (9420/8199): `node --test idp/` runs both files at once.
 
 import assert from 'node:assert/strict';
-import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { launchBrowser, newBrowserSession, slug, startIdp } from '../e2e/harness.mjs';
@@ -15,6 +14,9 @@ import {
   CONFIDENTIAL_CLIENT_ID, IMPLICIT_CLIENT_ID, SHORT_CLIENT_ID, SHORT_ID_TOKEN_TTL, SPA_CLIENT_ID,
 } from './provider.mjs';
 import { USERS } from './users.mjs';
+import {
+  authorizeUrl as authorizeRequest, b64url, random, startRp, verifiedClaims as verifiedWith,
+} from './helpers.mjs';
 
 const IDP_PORT = 9421;
 const RP_PORT = 8198;
@@ -23,21 +25,9 @@ const REDIRECT_URI = `${RP_ORIGIN}/oidc/callback`;
 const POST_LOGOUT_URI = `${RP_ORIGIN}/logout`;
 const SECRET = 'clients-test-secret-0f3e9d';
 
-const b64url = (buf) => Buffer.from(buf).toString('base64url');
-const random = () => b64url(randomBytes(32));
 const basic = (id, secret) => `Basic ${Buffer.from(
   `${encodeURIComponent(id)}:${encodeURIComponent(secret)}`,
 ).toString('base64')}`;
-
-function decodeJwt(jwt) {
-  const [h, p, s] = jwt.split('.');
-  return {
-    header: JSON.parse(Buffer.from(h, 'base64url').toString('utf8')),
-    payload: JSON.parse(Buffer.from(p, 'base64url').toString('utf8')),
-    signingInput: `${h}.${p}`,
-    signature: Buffer.from(s, 'base64url'),
-  };
-}
 
 describe('dev IdP clients', () => {
   let idp;
@@ -49,20 +39,7 @@ describe('dev IdP clients', () => {
   const posts = [];
 
   before(async () => {
-    rp = createServer(async (req, res) => {
-      if (req.method === 'POST') {
-        const chunks = [];
-        for await (const chunk of req) chunks.push(chunk);
-        posts.push({
-          path: req.url,
-          contentType: req.headers['content-type'],
-          body: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
-        });
-      }
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end('<!doctype html><title>rp</title><p>rp reached</p>');
-    });
-    await new Promise((done, fail) => rp.once('error', fail).listen(RP_PORT, '127.0.0.1', done));
+    rp = await startRp(RP_PORT, 'rp reached', (post) => posts.push(post));
     idp = await startIdp({
       port: IDP_PORT, redirectOrigins: [RP_ORIGIN], confidentialSecret: SECRET, logName: 'idp-clients-test.idp',
     });
@@ -74,10 +51,7 @@ describe('dev IdP clients', () => {
   after(async () => {
     await browser?.close();
     await idp?.stop();
-    if (rp?.listening) {
-      rp.closeAllConnections();
-      await new Promise((done) => rp.close(done));
-    }
+    await rp?.close();
   });
 
   async function withBrowser(t, fn) {
@@ -90,36 +64,12 @@ describe('dev IdP clients', () => {
   }
 
   function authorizeUrl(clientId, overrides = {}) {
-    const verifier = random();
-    const responseType = Object.hasOwn(overrides, 'response_type') ? overrides.response_type : 'code';
-    const code = responseType.split(' ').includes('code');
-    const params = {
-      response_type: 'code',
-      client_id: clientId,
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid profile email',
-      state: random(),
-      nonce: random(),
-      ...(code ? {
-        code_challenge: b64url(createHash('sha256').update(verifier).digest()),
-        code_challenge_method: 'S256',
-      } : {}),
-      ...overrides,
-    };
-    const url = new URL(discovery.authorization_endpoint);
-    for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
-    return { url: url.href, verifier, params };
+    return authorizeRequest(discovery, { clientId, redirectUri: REDIRECT_URI }, overrides);
   }
 
-  function verifiedClaims(idToken) {
-    const { header, payload, signingInput, signature } = decodeJwt(idToken);
-    assert.equal(header.alg, 'RS256');
-    const jwk = jwks.keys.find((k) => k.kid === header.kid);
-    assert.ok(jwk, `kid ${header.kid} is in the JWKS`);
-    assert.ok(verify('sha256', Buffer.from(signingInput), createPublicKey({ key: jwk, format: 'jwk' }), signature),
-      'RS256 signature verifies');
-    return payload;
-  }
+
+  const verifiedClaims = (idToken) => verifiedWith(idToken, jwks);
+
 
   const atRp = (path) => (url) => url.origin === RP_ORIGIN && url.pathname === path;
 

@@ -2,36 +2,19 @@
 //! ID token claims (OIDC Core 2, 5.4), CORS, cancel, RFC 9207 `iss`. Needs no SPA and no server.
 
 import assert from 'node:assert/strict';
-import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
 import { launchBrowser, newBrowserSession, slug, startIdp } from '../e2e/harness.mjs';
 import { IdpConsentPage, IdpLoginPage } from '../e2e/pages.mjs';
 import { USERS } from './users.mjs';
+import { authorizeUrl as authorizeRequest, random, startRp, verifiedClaims } from './helpers.mjs';
 
 const IDP_PORT = 9420;
 const RP_PORT = 8199;
-// A stand-in relying party: a real loopback HTTP server answering every path with a blank page.
-// It is real rather than a page.route stub because Chromium's Local Network Access blocks a
-// page whose response did not come from a loopback address (e.g. one fulfilled by page.route)
-// from fetching the loopback IdP; the SPA at 127.0.0.1 is served for real, so this matches it.
+// The stand-in relying party (helpers.mjs startRp) the IdP redirects to.
 const RP_ORIGIN = `http://127.0.0.1:${RP_PORT}`;
 const REDIRECT_URI = `${RP_ORIGIN}/oidc/callback`;
 const CLIENT_ID = 'sso-web';
-
-const b64url = (buf) => Buffer.from(buf).toString('base64url');
-const random = () => b64url(randomBytes(32));
-
-function decodeJwt(jwt) {
-  const [h, p, s] = jwt.split('.');
-  return {
-    header: JSON.parse(Buffer.from(h, 'base64url').toString('utf8')),
-    payload: JSON.parse(Buffer.from(p, 'base64url').toString('utf8')),
-    signingInput: `${h}.${p}`,
-    signature: Buffer.from(s, 'base64url'),
-  };
-}
 
 describe('dev IdP', () => {
   let idp;
@@ -40,11 +23,7 @@ describe('dev IdP', () => {
   let discovery;
 
   before(async () => {
-    rp = createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end('<!doctype html><title>rp</title><p>callback reached</p>');
-    });
-    await new Promise((done, fail) => rp.once('error', fail).listen(RP_PORT, '127.0.0.1', done));
+    rp = await startRp(RP_PORT, 'callback reached');
     idp = await startIdp({ port: IDP_PORT, redirectOrigins: [RP_ORIGIN], logName: 'idp-test.idp' });
     discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
     browser = await launchBrowser();
@@ -53,29 +32,13 @@ describe('dev IdP', () => {
   after(async () => {
     await browser?.close();
     await idp?.stop();
-    if (rp?.listening) {
-      rp.closeAllConnections();
-      await new Promise((done) => rp.close(done));
-    }
+    await rp?.close();
   });
 
   function authorizeUrl(overrides = {}) {
-    const verifier = random();
-    const params = {
-      response_type: 'code',
-      client_id: CLIENT_ID,
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid profile email',
-      state: random(),
-      nonce: random(),
-      code_challenge: b64url(createHash('sha256').update(verifier).digest()),
-      code_challenge_method: 'S256',
-      ...overrides,
-    };
-    const url = new URL(discovery.authorization_endpoint);
-    for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
-    return { url: url.href, verifier, params };
+    return authorizeRequest(discovery, { clientId: CLIENT_ID, redirectUri: REDIRECT_URI }, overrides);
   }
+
 
   /** A fresh browser session (no IdP cookies yet). */
   async function withRp(t, fn) {
@@ -120,15 +83,6 @@ describe('dev IdP', () => {
     });
   }
 
-  function verifiedIdToken(idToken, jwks) {
-    const { header, payload, signingInput, signature } = decodeJwt(idToken);
-    assert.equal(header.alg, 'RS256');
-    const jwk = jwks.keys.find((k) => k.kid === header.kid);
-    assert.ok(jwk, `kid ${header.kid} is in the JWKS`);
-    const key = createPublicKey({ key: jwk, format: 'jwk' });
-    assert.ok(verify('sha256', Buffer.from(signingInput), key, signature), 'RS256 signature verifies');
-    return payload;
-  }
 
   async function signInAndGetIdToken(page, login) {
     const { callback, request } = await authorizeInBrowser(page, login);
@@ -140,7 +94,7 @@ describe('dev IdP', () => {
     assert.equal(token.origin, RP_ORIGIN);
     assert.equal(token.status, 200, JSON.stringify(token.body));
     assert.equal(token.body.token_type, 'Bearer');
-    const claims = verifiedIdToken(token.body.id_token, token.jwks);
+    const claims = verifiedClaims(token.body.id_token, token.jwks);
     assert.equal(claims.nonce, request.params.nonce);
     return { claims, code, request, token };
   }
@@ -244,7 +198,7 @@ describe('dev IdP', () => {
       const callback = new URL(page.url()).searchParams;
       const token = await exchangeInBrowser(page, callback.get('code'), request.verifier);
       assert.equal(token.status, 200, JSON.stringify(token.body));
-      assert.equal(verifiedIdToken(token.body.id_token, token.jwks).sub, USERS.alice.sub);
+      assert.equal(verifiedClaims(token.body.id_token, token.jwks).sub, USERS.alice.sub);
     });
   });
 
