@@ -370,16 +370,21 @@ describe('dev IdP clients', () => {
     });
   });
 
+  /** RP-initiated logout back to the stand-in RP's /logout with `state`. */
+  function endSessionUrl(idToken, clientId, state) {
+    const url = new URL(discovery.end_session_endpoint);
+    url.search = new URLSearchParams({
+      id_token_hint: idToken, client_id: clientId, post_logout_redirect_uri: POST_LOGOUT_URI, state,
+    }).toString();
+    return url.href;
+  }
+
   for (const clientId of [SPA_CLIENT_ID, IMPLICIT_CLIENT_ID, CONFIDENTIAL_CLIENT_ID, SHORT_CLIENT_ID]) {
     test(`${clientId}: RP-initiated logout confirms, returns with the state, ends the IdP session`, async (t) => {
       await withBrowser(t, async ({ page, requests }) => {
         const idToken = await idTokenFor(page, clientId, 'alice');
         const state = random();
-        const endSession = new URL(discovery.end_session_endpoint);
-        endSession.search = new URLSearchParams({
-          id_token_hint: idToken, client_id: clientId, post_logout_redirect_uri: POST_LOGOUT_URI, state,
-        }).toString();
-        await page.goto(endSession.href);
+        await page.goto(endSessionUrl(idToken, clientId, state));
 
         const confirm = new IdpLogoutPage(page).confirmButton;
         await confirm.waitFor();
@@ -405,11 +410,7 @@ describe('dev IdP clients', () => {
     await withBrowser(t, async ({ page }) => {
       const idToken = await idTokenFor(page, SPA_CLIENT_ID, 'alice');
       const state = random();
-      const endSession = new URL(discovery.end_session_endpoint);
-      endSession.search = new URLSearchParams({
-        id_token_hint: idToken, client_id: SPA_CLIENT_ID, post_logout_redirect_uri: POST_LOGOUT_URI, state,
-      }).toString();
-      await page.goto(endSession.href);
+      await page.goto(endSessionUrl(idToken, SPA_CLIENT_ID, state));
       await new IdpLogoutPage(page).stayButton.click();
       await page.waitForURL(atRp('/logout'));
       assert.deepEqual([...new URL(page.url()).searchParams.entries()], [['state', state]]);
@@ -428,11 +429,7 @@ describe('dev IdP clients', () => {
       const idToken = await idTokenFor(page, SPA_CLIENT_ID, 'bob');
       await page.context().clearCookies();
       const state = random();
-      const endSession = new URL(discovery.end_session_endpoint);
-      endSession.search = new URLSearchParams({
-        id_token_hint: idToken, client_id: SPA_CLIENT_ID, post_logout_redirect_uri: POST_LOGOUT_URI, state,
-      }).toString();
-      await page.goto(endSession.href);
+      await page.goto(endSessionUrl(idToken, SPA_CLIENT_ID, state));
       await page.waitForURL(atRp('/logout'));
       assert.equal(new URL(page.url()).searchParams.get('state'), state);
     });
