@@ -3,7 +3,7 @@
 //! browser verifies with WebCrypto (`auth::webcrypto`); none of this is in the bundle.
 
 use crate::oidc::jwks::Jwk;
-use crate::oidc::jwt::Algorithm;
+use crate::oidc::jwt::{Algorithm, Hash};
 use crate::oidc::{b64, SignatureVerifier};
 
 pub struct HostVerifier;
@@ -26,5 +26,14 @@ impl SignatureVerifier for HostVerifier {
             .map_err(|e: jsonwebtoken::errors::Error| e.to_string())?;
         jsonwebtoken::crypto::verify(&b64::encode(signature), signing_input, &key, alg)
             .map_err(|e| e.to_string())
+    }
+
+    async fn digest(&self, hash: Hash, data: &[u8]) -> Result<Vec<u8>, String> {
+        use sha2::{Digest, Sha256, Sha384, Sha512};
+        Ok(match hash {
+            Hash::Sha256 => Sha256::digest(data).to_vec(),
+            Hash::Sha384 => Sha384::digest(data).to_vec(),
+            Hash::Sha512 => Sha512::digest(data).to_vec(),
+        })
     }
 }

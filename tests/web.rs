@@ -63,6 +63,39 @@ async fn webcrypto_verifies_every_supported_algorithm() {
     }
 }
 
+/// Lowercase hex, for comparing digests with the published test vectors.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_digests_match_the_fips_180_vectors_and_core_at_hash() {
+    use sso_web::oidc::jwt::Hash;
+    use sso_web::oidc::SignatureVerifier;
+    // FIPS 180-2 appendix examples: the message "abc".
+    let vectors = [
+        (Hash::Sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (Hash::Sha384, "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"),
+        (Hash::Sha512, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"),
+    ];
+    for (hash, expected) in vectors {
+        let digest = WebCryptoVerifier
+            .digest(hash, b"abc")
+            .await
+            .expect("digest");
+        assert_eq!(hex(&digest), expected, "{}", hash.name());
+    }
+    // OIDC Core A.3: this access token's RS256 at_hash.
+    let digest = WebCryptoVerifier
+        .digest(Hash::Sha256, b"jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y")
+        .await
+        .expect("digest");
+    assert_eq!(
+        sso_web::oidc::id_token::token_hash(&digest),
+        "77QmUPtjPfzWtF2AnpK9RQ"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn webcrypto_rejects_a_foreign_signature() {
     let fixture = fixture();

@@ -1,11 +1,12 @@
-//! [`SignatureVerifier`] on WebCrypto's SubtleCrypto: RS*, PS*, ES256/384 and Ed25519.
+//! [`SignatureVerifier`] on WebCrypto's SubtleCrypto: RS*, PS*, ES256/384 and Ed25519
+//! signatures, and the SHA-2 digests for `at_hash`.
 //!
 //! The JWK handed to `importKey` is rebuilt from the public parameters only, so a
 //! provider's `alg`/`use`/`key_ops` members cannot make the import fail or widen its use.
 
 use super::browser::{js_text, window};
 use crate::oidc::jwks::{Jwk, KeyParams};
-use crate::oidc::jwt::Algorithm;
+use crate::oidc::jwt::{Algorithm, Hash};
 use crate::oidc::SignatureVerifier;
 use serde_json::json;
 use wasm_bindgen::JsCast;
@@ -74,11 +75,7 @@ impl SignatureVerifier for WebCryptoVerifier {
     ) -> Result<bool, String> {
         let (import_alg, verify_alg) = algorithms(alg);
         let _span = super::browser::Span::start("verify");
-        let subtle = window()
-            .map_err(|e| e.detail())?
-            .crypto()
-            .map_err(|e| js_text(&e))?
-            .subtle();
+        let subtle = subtle()?;
         let usages = js_sys::Array::of1(&"verify".into());
         let import = subtle
             .import_key_with_object(
@@ -107,4 +104,22 @@ impl SignatureVerifier for WebCryptoVerifier {
             .map_err(|e| format!("verify: {}", js_text(&e)))?;
         Ok(result.as_bool() == Some(true))
     }
+
+    async fn digest(&self, hash: Hash, data: &[u8]) -> Result<Vec<u8>, String> {
+        let digest = subtle()?
+            .digest_with_str_and_u8_array(hash.name(), data)
+            .map_err(|e| format!("digest: {}", js_text(&e)))?;
+        let buffer = JsFuture::from(digest)
+            .await
+            .map_err(|e| format!("digest: {}", js_text(&e)))?;
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    }
+}
+
+fn subtle() -> Result<web_sys::SubtleCrypto, String> {
+    Ok(window()
+        .map_err(|e| e.detail())?
+        .crypto()
+        .map_err(|e| js_text(&e))?
+        .subtle())
 }

@@ -6,8 +6,7 @@
 use super::error::OidcError;
 use super::jwks::Jwk;
 use super::jwks::Jwks;
-use super::jwt::Algorithm;
-use super::jwt::{self, JoseHeader};
+use super::jwt::{self, Algorithm, Hash, JoseHeader};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::future::Future;
@@ -19,8 +18,10 @@ pub const IAT_LEEWAY_SECS: u64 = 60;
 /// holding the (public) client_id-derived secret forge tokens for a public client.
 pub const ALLOWED_ALGS: [Algorithm; 9] = Algorithm::ALL;
 
-/// Checks a signature; the browser implements it with WebCrypto, host tests with a test key.
-/// `Ok(false)` is a wrong signature; `Err` means the key or algorithm could not be used.
+/// The cryptography validation needs: the browser implements it with WebCrypto, the host
+/// (sso-server, host tests) with RustCrypto. `verify`: `Ok(false)` is a wrong signature;
+/// `Err` means the key or algorithm could not be used. `digest` hashes for `at_hash`; it is
+/// here rather than in the bundle so the browser needs no SHA-384/512 code of its own.
 #[allow(async_fn_in_trait)]
 pub trait SignatureVerifier {
     async fn verify(
@@ -30,6 +31,8 @@ pub trait SignatureVerifier {
         signing_input: &[u8],
         signature: &[u8],
     ) -> Result<bool, String>;
+
+    async fn digest(&self, hash: Hash, data: &[u8]) -> Result<Vec<u8>, String>;
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -285,7 +288,11 @@ pub async fn validate<V: SignatureVerifier>(
             .get("at_hash")
             .and_then(Value::as_str)
             .ok_or(IdTokenError::AtHashMissing)?;
-        if !constant_time_eq(at_hash.as_bytes(), token_hash(alg, access_token).as_bytes()) {
+        let digest = verifier
+            .digest(alg.hash(), access_token.as_bytes())
+            .await
+            .map_err(|detail| IdTokenError::KeyUnusable { detail })?;
+        if !constant_time_eq(at_hash.as_bytes(), token_hash(&digest).as_bytes()) {
             return Err(IdTokenError::AtHashMismatch);
         }
     }
@@ -432,15 +439,9 @@ fn check_claims(
     })
 }
 
-/// `at_hash`/`c_hash` (Core 3.1.3.6): base64url of the left half of the token's hash,
-/// with the hash of the JWS algorithm (SHA-512 for Ed25519).
-pub fn token_hash(alg: Algorithm, token: &str) -> String {
-    use sha2::{Digest, Sha256, Sha384, Sha512};
-    let digest: Vec<u8> = match alg {
-        Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 => Sha384::digest(token).to_vec(),
-        Algorithm::RS512 | Algorithm::PS512 | Algorithm::EdDSA => Sha512::digest(token).to_vec(),
-        _ => Sha256::digest(token).to_vec(),
-    };
+/// `at_hash`/`c_hash` (Core 3.1.3.6): base64url of the left half of the token's hash
+/// under [`Algorithm::hash`].
+pub fn token_hash(digest: &[u8]) -> String {
     super::b64::encode(&digest[..digest.len() / 2])
 }
 
@@ -493,15 +494,23 @@ mod tests {
     fn token_hash_matches_the_core_spec_example() {
         // OIDC Core A.3/A.4: access_token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
         // at_hash "77QmUPtjPfzWtF2AnpK9RQ" with RS256.
-        assert_eq!(
-            token_hash(
-                Algorithm::RS256,
-                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
-            ),
-            "77QmUPtjPfzWtF2AnpK9RQ"
-        );
-        assert_eq!(token_hash(Algorithm::ES384, "x").len(), 32);
-        assert_eq!(token_hash(Algorithm::EdDSA, "x").len(), 43);
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y");
+        assert_eq!(token_hash(&digest), "77QmUPtjPfzWtF2AnpK9RQ");
+    }
+
+    #[test]
+    fn at_hash_uses_the_algorithms_hash() {
+        assert_eq!(Algorithm::RS256.hash(), Hash::Sha256);
+        assert_eq!(Algorithm::PS256.hash(), Hash::Sha256);
+        assert_eq!(Algorithm::ES256.hash(), Hash::Sha256);
+        assert_eq!(Algorithm::RS384.hash(), Hash::Sha384);
+        assert_eq!(Algorithm::ES384.hash(), Hash::Sha384);
+        assert_eq!(Algorithm::PS512.hash(), Hash::Sha512);
+        // Ed25519 signs with SHA-512 inside; Core's at_hash follows it.
+        assert_eq!(Algorithm::EdDSA.hash(), Hash::Sha512);
+        assert_eq!(token_hash(&[0; 48]).len(), 32);
+        assert_eq!(token_hash(&[0; 64]).len(), 43);
     }
 
     #[test]

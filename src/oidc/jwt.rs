@@ -48,9 +48,37 @@ impl Algorithm {
         }
     }
 
+    /// The hash that `at_hash`/`c_hash` use with this algorithm (Core 3.1.3.6): the
+    /// JWS algorithm's own hash, and SHA-512 for Ed25519 (EdDSA has no hash parameter).
+    pub fn hash(self) -> Hash {
+        match self {
+            Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 => Hash::Sha384,
+            Algorithm::RS512 | Algorithm::PS512 | Algorithm::EdDSA => Hash::Sha512,
+            Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 => Hash::Sha256,
+        }
+    }
+
     /// Case-sensitive, as `alg` values are (RFC 7515 4.1.1).
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|alg| alg.name() == name)
+    }
+}
+
+/// A SHA-2 hash, named as WebCrypto's `digest` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hash {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    pub fn name(self) -> &'static str {
+        match self {
+            Hash::Sha256 => "SHA-256",
+            Hash::Sha384 => "SHA-384",
+            Hash::Sha512 => "SHA-512",
+        }
     }
 }
 
