@@ -117,10 +117,16 @@ pub fn decode(raw: &str) -> Result<DecodedJwt<'_>, IdTokenError> {
     }
     let header_bytes =
         b64::decode(parts[0]).ok_or_else(|| malformed("the header is not base64url"))?;
-    let header: JoseHeader = serde_json::from_slice(&header_bytes)
+    // JSON text is UTF-8 (RFC 8259 8.1). Parsing from `&str` rather than bytes also keeps
+    // the bundle to one instance of serde_json's parser (every other caller has text).
+    let header = std::str::from_utf8(&header_bytes)
+        .map_err(|_| malformed("the header is not UTF-8"))?;
+    let header: JoseHeader = serde_json::from_str(header)
         .map_err(|e| malformed(&format!("the header is not a JOSE header: {e}")))?;
     let payload = b64::decode(parts[1]).ok_or_else(|| malformed("the payload is not base64url"))?;
-    let claims: Map<String, Value> = serde_json::from_slice(&payload)
+    let payload =
+        std::str::from_utf8(&payload).map_err(|_| malformed("the payload is not UTF-8"))?;
+    let claims: Map<String, Value> = serde_json::from_str(payload)
         .map_err(|e| malformed(&format!("the payload is not a JSON object: {e}")))?;
     let signature =
         b64::decode(parts[2]).ok_or_else(|| malformed("the signature is not base64url"))?;
@@ -181,6 +187,23 @@ mod tests {
         for raw in cases {
             let err = decode(&raw).unwrap_err();
             assert_eq!(err.code(), "malformed_token", "{raw}");
+        }
+    }
+
+    #[test]
+    fn json_that_is_not_utf8_is_malformed() {
+        // `{"alg":"\xff"}` and `{"sub":"\xff"}`: valid base64url, invalid UTF-8.
+        let header = b64::encode(b"{\"alg\":\"\xff\"}");
+        let claims = b64::encode(b"{\"sub\":\"\xff\"}");
+        let good_header = part(r#"{"alg":"RS256"}"#);
+        let good_claims = part(r#"{"sub":"a"}"#);
+        for (raw, why) in [
+            (format!("{header}.{good_claims}.sig"), "the header is not UTF-8"),
+            (format!("{good_header}.{claims}.sig"), "the payload is not UTF-8"),
+        ] {
+            let err = decode(&raw).unwrap_err();
+            assert_eq!(err.code(), "malformed_token");
+            assert!(err.detail().contains(why), "{}", err.detail());
         }
     }
 }
