@@ -2,10 +2,10 @@
 //! the session's life: the expiry clock and sign-out across this browser's tabs.
 
 use super::browser;
+use super::config_slot::ConfigSlot;
 use super::flow;
 use super::session::{self, AuthState, Notice, Session};
 use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY, SETUP_TOKEN_KEY};
-use crate::config::RuntimeConfig;
 use crate::oidc::OidcError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -31,12 +31,12 @@ thread_local! {
 #[derive(Clone, Copy)]
 pub struct AuthContext {
     pub state: RwSignal<AuthState>,
-    pub config: LocalResource<Result<RuntimeConfig, OidcError>>,
+    pub config: ConfigSlot,
     /// An error from starting a sign-in (discovery unreachable, say), for the page to show.
     pub sign_in_error: RwSignal<Option<OidcError>>,
     /// Whether the server accepts this tab's credential for the admin API (nav link only;
-    /// the server enforces access on every call).
-    pub is_admin: LocalResource<bool>,
+    /// the server enforces access on every call). False until it answers.
+    pub is_admin: RwSignal<bool>,
     /// Unix seconds, ticking once a second: drives the expiry warning.
     pub now: RwSignal<u64>,
     /// Counts sign-outs, so a sign-in that was in flight when one happened is dropped
@@ -50,7 +50,11 @@ pub fn provide_auth_context() -> AuthContext {
         Err(_) => AuthState::SignedOut { notice: None },
     };
     let state = RwSignal::new(initial);
-    let is_admin = LocalResource::new(move || {
+    let is_admin = RwSignal::new(false);
+    // Each check is numbered, so an answer that arrives after a newer check started (a
+    // sign-out, say) is dropped instead of showing a stale link.
+    let admin_checks = StoredValue::new(0u32);
+    Effect::new(move || {
         // Read the state first, so that signing out re-runs this even when a setup
         // token (which is not reactive) takes precedence.
         let id_token = state.with(|s| s.session().map(|s| s.id_token.clone()));
@@ -58,16 +62,26 @@ pub fn provide_auth_context() -> AuthContext {
             .ok()
             .and_then(|s| s.get(SETUP_TOKEN_KEY))
             .or(id_token);
-        async move {
-            match bearer {
-                Some(bearer) => crate::api::client::whoami(&bearer).await.is_ok(),
-                None => false,
+        let check = admin_checks
+            .try_update_value(|n| {
+                *n += 1;
+                *n
+            })
+            .unwrap_or_default();
+        let Some(bearer) = bearer else {
+            is_admin.set(false);
+            return;
+        };
+        spawn_local(async move {
+            let admin = crate::api::client::whoami(&bearer).await.is_ok();
+            if admin_checks.get_value() == check {
+                is_admin.set(admin);
             }
-        }
+        });
     });
     let ctx = AuthContext {
         state,
-        config: LocalResource::new(flow::load_config),
+        config: ConfigSlot::load(),
         sign_in_error: RwSignal::new(None),
         is_admin,
         now: RwSignal::new(browser::now_secs()),

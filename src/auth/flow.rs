@@ -27,18 +27,21 @@ const JWKS_CACHE_PREFIX: &str = "sso-web:jwks:";
 /// (`config_block` in server/src/static_files.rs): a JSON data block, never executed.
 const CONFIG_ELEMENT_ID: &str = "sso-config";
 
-/// The settings: from the page itself when the server put them there (no round trip, and
-/// the ones in force when this page was loaded), else from the config API, else from
-/// `sso-config.json` (static hosting without the server).
-pub async fn load_config() -> Result<RuntimeConfig, OidcError> {
+/// The settings sso-server put in this page, when it did: no round trip, and the ones in
+/// force when this page was loaded.
+pub fn config_in_page() -> Option<Result<RuntimeConfig, OidcError>> {
     let _span = browser::Span::start("config");
-    match browser::element_text(CONFIG_ELEMENT_ID) {
-        Some(json) => RuntimeConfig::parse(&json),
-        None => fetch_config().await,
-    }
+    browser::element_text(CONFIG_ELEMENT_ID).map(|json| RuntimeConfig::parse(&json))
 }
 
-async fn fetch_config() -> Result<RuntimeConfig, OidcError> {
+/// The settings without the server's page: from the config API, else from
+/// `sso-config.json` (static hosting without the server).
+pub async fn fetch_config() -> Result<RuntimeConfig, OidcError> {
+    let _span = browser::Span::start("config");
+    fetch_config_from_network().await
+}
+
+async fn fetch_config_from_network() -> Result<RuntimeConfig, OidcError> {
     let failed = |url: &str, detail: String| OidcError::ConfigInvalid {
         detail: format!("{url}: {detail}"),
     };

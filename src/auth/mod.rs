@@ -1,6 +1,7 @@
 //! Browser glue and sign-in state: the thin layer between `oidc` (pure) and the pages.
 
 pub mod browser;
+pub mod config_slot;
 pub mod context;
 pub mod flow;
 pub mod http;

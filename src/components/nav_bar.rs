@@ -18,7 +18,7 @@ pub fn NavBar() -> impl IntoView {
                 <Link href="/me">"My identity"</Link>
                 // A full page load: /admin is served with the wider connect-src that
                 // "Check configuration" needs to reach a not-yet-saved provider.
-                {move || (auth.is_admin.get() == Some(true)).then(|| view! {
+                {move || (auth.is_admin.get()).then(|| view! {
                     <a href="/admin" rel="external" data-testid="nav-admin">"Admin"</a>
                 })}
             </nav>

@@ -119,8 +119,8 @@ pub fn decode(raw: &str) -> Result<DecodedJwt<'_>, IdTokenError> {
         b64::decode(parts[0]).ok_or_else(|| malformed("the header is not base64url"))?;
     // JSON text is UTF-8 (RFC 8259 8.1). Parsing from `&str` rather than bytes also keeps
     // the bundle to one instance of serde_json's parser (every other caller has text).
-    let header = std::str::from_utf8(&header_bytes)
-        .map_err(|_| malformed("the header is not UTF-8"))?;
+    let header =
+        std::str::from_utf8(&header_bytes).map_err(|_| malformed("the header is not UTF-8"))?;
     let header: JoseHeader = serde_json::from_str(header)
         .map_err(|e| malformed(&format!("the header is not a JOSE header: {e}")))?;
     let payload = b64::decode(parts[1]).ok_or_else(|| malformed("the payload is not base64url"))?;
@@ -198,8 +198,14 @@ mod tests {
         let good_header = part(r#"{"alg":"RS256"}"#);
         let good_claims = part(r#"{"sub":"a"}"#);
         for (raw, why) in [
-            (format!("{header}.{good_claims}.sig"), "the header is not UTF-8"),
-            (format!("{good_header}.{claims}.sig"), "the payload is not UTF-8"),
+            (
+                format!("{header}.{good_claims}.sig"),
+                "the header is not UTF-8",
+            ),
+            (
+                format!("{good_header}.{claims}.sig"),
+                "the payload is not UTF-8",
+            ),
         ] {
             let err = decode(&raw).unwrap_err();
             assert_eq!(err.code(), "malformed_token");
