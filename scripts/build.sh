@@ -4,7 +4,8 @@
 # empties dist/ first, so the admin build must come second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+# wasm-opt (binaryen, from npm: tools/package.json) shrinks each bundle after wasm-bindgen.
+export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 trunk build --release --offline=true
 trunk build admin.html --release --offline=true --dist dist/admin --public-url /admin/
 # What sso-server sends to browsers that accept gzip: compressed once, at the level the

@@ -53,13 +53,22 @@ driver_major=$(/usr/bin/chromedriver --version | grep -oE '[0-9]+' | head -1)
 node_major=$(node --version | sed 's/^v//; s/\..*//')
 [ "$node_major" -ge "$NODE_MAJOR_MIN" ] || die "Node.js $NODE_MAJOR_MIN+ is needed (found $(node --version)); oidc-provider 9 requires it."
 
-# npm packages from the lockfile, reinstalled only when the lockfile changed.
-stamp=tests/node_modules/.package-lock.sha256
-want=$(sha256sum tests/package-lock.json | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "installing npm packages (tests/package-lock.json)"
-  npm ci --prefix tests --no-audit --no-fund
-  echo "$want" > "$stamp"
-fi
+# npm packages from the lockfiles, reinstalled only when a lockfile changed: the build's
+# wasm-opt (tools/) and the test harness (tests/).
+for dir in tools tests; do
+  stamp=$dir/node_modules/.package-lock.sha256
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing npm packages ($dir/package-lock.json)"
+    npm ci --prefix "$dir" --no-audit --no-fund
+    echo "$want" > "$stamp"
+  fi
+done
+WASM_OPT_VERSION=$(sed -n 's/^wasm_opt = "\(.*\)"/\1/p' Trunk.toml)
+wasm_opt_found=$(tools/node_modules/.bin/wasm-opt --version 2>/dev/null || echo none)
+case "$wasm_opt_found" in
+  *"($WASM_OPT_VERSION)") ;;
+  *) die "tools/node_modules/.bin/wasm-opt is \"$wasm_opt_found\", Trunk.toml wants $WASM_OPT_VERSION: align tools/package.json." ;;
+esac
 
-say "ready: $(rustc --version | cut -d' ' -f1-2), trunk $TRUNK_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, chromium $chromium_major, node $(node --version)"
+say "ready: $(rustc --version | cut -d' ' -f1-2), trunk $TRUNK_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $WASM_OPT_VERSION, chromium $chromium_major, node $(node --version)"
