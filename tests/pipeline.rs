@@ -42,7 +42,7 @@ fn sign_in_end_to_end_without_io() {
     let random = LoginRandomness {
         state: [7; 32],
         nonce: [8; 32],
-        verifier: [9; 32],
+        pkce: pkce([9; 32]),
     };
     let (pending, request) = prepare(&metadata, &code_flow(), "/", NOW, random);
     assert!(request.url().contains("code_challenge_method=S256"));
@@ -95,7 +95,7 @@ fn implicit_sign_in_without_io() {
     let random = LoginRandomness {
         state: [3; 32],
         nonce: [4; 32],
-        verifier: [5; 32],
+        pkce: pkce([5; 32]),
     };
     let settings = LoginSettings {
         flow: Flow::ImplicitFormPost,
@@ -154,7 +154,7 @@ fn a_token_for_another_sign_in_fails_on_nonce() {
     let random = LoginRandomness {
         state: [1; 32],
         nonce: [2; 32],
-        verifier: [3; 32],
+        pkce: pkce([3; 32]),
     };
     let (pending, _) = prepare(&metadata, &code_flow(), "/", NOW, random);
     let token = sign("rs256", &good_claims()); // nonce of some other request

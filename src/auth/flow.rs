@@ -11,8 +11,13 @@ use crate::oidc::authorize::{prepare, LoginRandomness, LoginSettings};
 use crate::oidc::callback::AuthorizationCode;
 use crate::oidc::discovery::discovery_url;
 use crate::oidc::id_token::{validate_with_rotation, IdTokenExpectations};
+use crate::oidc::jwt::Hash;
+use crate::oidc::pkce::{self, Pkce};
 use crate::oidc::token::token_request_body;
-use crate::oidc::{CallbackParams, Jwks, OidcError, PendingLogin, ProviderMetadata, TokenResponse};
+use crate::oidc::{
+    CallbackParams, Jwks, OidcError, PendingLogin, ProviderMetadata, SignatureVerifier,
+    TokenResponse,
+};
 use serde::{Deserialize, Serialize};
 
 /// The server's token relay (confidential clients; IdPs without CORS on /token).
@@ -156,10 +161,17 @@ pub async fn begin_login(config: &RuntimeConfig, return_to: &str) -> Result<(), 
     let flow = config.flow();
     let metadata = fetch_metadata(&config.issuer).await?;
     metadata.check_flow(flow)?;
+    let verifier = pkce::code_verifier(browser::random_bytes()?);
+    let sha256 = WebCryptoVerifier
+        .digest(Hash::Sha256, verifier.as_bytes())
+        .await
+        .map_err(|detail| OidcError::Browser {
+            detail: format!("WebCrypto SHA-256 failed: {detail}"),
+        })?;
     let random = LoginRandomness {
         state: browser::random_bytes()?,
         nonce: browser::random_bytes()?,
-        verifier: browser::random_bytes()?,
+        pkce: Pkce::from_sha256(verifier, &sha256),
     };
     let now = browser::now_secs();
     let origin = browser::origin()?;

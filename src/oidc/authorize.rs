@@ -3,7 +3,8 @@
 
 use super::discovery::ProviderMetadata;
 use super::pending_login::{safe_return_path, PendingLogin};
-use super::{pkce, random_token, url, Flow, BASE_SCOPES, CALLBACK_PATH};
+use super::pkce::{self, Pkce};
+use super::{random_token, url, Flow, BASE_SCOPES, CALLBACK_PATH};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeRequest {
@@ -27,11 +28,12 @@ pub struct LoginSettings<'a> {
     pub origin: &'a str,
 }
 
-/// Fresh randomness for one sign-in, from the caller's CSPRNG.
+/// Fresh randomness for one sign-in, from the caller's CSPRNG, and the PKCE pair made
+/// from it (used by the code flow only).
 pub struct LoginRandomness {
     pub state: [u8; 32],
     pub nonce: [u8; 32],
-    pub verifier: [u8; 32],
+    pub pkce: Pkce,
 }
 
 impl AuthorizeRequest {
@@ -79,7 +81,7 @@ pub fn prepare(
     now: u64,
     random: LoginRandomness,
 ) -> (PendingLogin, AuthorizeRequest) {
-    let verifier = (!settings.flow.is_implicit()).then(|| pkce::code_verifier(random.verifier));
+    let pkce = (!settings.flow.is_implicit()).then_some(random.pkce);
     let request = AuthorizeRequest {
         authorization_endpoint: metadata.authorization_endpoint().to_string(),
         flow: settings.flow,
@@ -88,12 +90,12 @@ pub fn prepare(
         scope: scope_string(settings.extra_scopes),
         state: random_token::random_token(random.state),
         nonce: random_token::random_token(random.nonce),
-        code_challenge: verifier.as_deref().map(pkce::code_challenge_s256),
+        code_challenge: pkce.as_ref().map(|p| p.challenge.clone()),
     };
     let pending = PendingLogin {
         state: request.state.clone(),
         nonce: request.nonce.clone(),
-        code_verifier: verifier.unwrap_or_default(),
+        code_verifier: pkce.map(|p| p.verifier).unwrap_or_default(),
         return_to: safe_return_path(return_to),
         created_at: now,
         issuer: metadata.issuer.clone(),
@@ -122,7 +124,7 @@ mod tests {
         let random = LoginRandomness {
             state: [1; 32],
             nonce: [2; 32],
-            verifier: [3; 32],
+            pkce: pkce::test_pkce([3; 32]),
         };
         let extra = ["groups".to_string()];
         let settings = LoginSettings {
@@ -146,10 +148,10 @@ mod tests {
         assert_eq!(get("state"), Some(pending.state.as_str()));
         assert_eq!(get("nonce"), Some(pending.nonce.as_str()));
         assert_eq!(get("code_challenge_method"), Some("S256"));
-        assert_eq!(
-            get("code_challenge"),
-            Some(pkce::code_challenge_s256(&pending.code_verifier).as_str())
-        );
+        // The challenge is the S256 of the verifier kept for the token request.
+        use sha2::{Digest, Sha256};
+        let challenge = crate::oidc::b64::encode(&Sha256::digest(&pending.code_verifier));
+        assert_eq!(get("code_challenge"), Some(challenge.as_str()));
         assert_ne!(pending.state, pending.nonce);
         assert_eq!(pending.return_to, "/me");
         assert_eq!(pending.created_at, 100);
@@ -168,7 +170,7 @@ mod tests {
             let random = LoginRandomness {
                 state: [4; 32],
                 nonce: [5; 32],
-                verifier: [6; 32],
+                pkce: pkce::test_pkce([6; 32]),
             };
             let settings = LoginSettings {
                 client_id: "app",

@@ -1,23 +1,47 @@
 //! PKCE (RFC 7636): the code verifier and its S256 challenge.
-
-use sha2::{Digest, Sha256};
+//!
+//! The SHA-256 itself is the caller's: the browser asks WebCrypto (one hash per sign-in
+//! does not justify a SHA-256 in the bundle), the host tests use RustCrypto.
 
 /// The only method we send; `plain` would let anyone who sees the request redeem the code.
 pub const METHOD_S256: &str = "S256";
+
+/// A verifier and its challenge, for one sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+impl Pkce {
+    /// From `verifier` and `sha256`, the SHA-256 of its ASCII bytes:
+    /// `challenge = BASE64URL(SHA256(ASCII(code_verifier)))` (RFC 7636 section 4.2).
+    pub fn from_sha256(verifier: String, sha256: &[u8]) -> Self {
+        Pkce {
+            verifier,
+            challenge: super::b64::encode(sha256),
+        }
+    }
+}
 
 /// A verifier from 32 random bytes: 43 base64url characters (RFC 7636 section 4.1 allows 43-128).
 pub fn code_verifier(random: [u8; 32]) -> String {
     super::b64::encode(&random)
 }
 
-/// `BASE64URL(SHA256(ASCII(code_verifier)))`, RFC 7636 section 4.2.
-pub fn code_challenge_s256(verifier: &str) -> String {
-    super::b64::encode(&Sha256::digest(verifier.as_bytes()))
+/// The pair for `random`, hashed with RustCrypto (host tests).
+#[cfg(test)]
+pub(crate) fn test_pkce(random: [u8; 32]) -> Pkce {
+    use sha2::{Digest, Sha256};
+    let verifier = code_verifier(random);
+    let digest = Sha256::digest(verifier.as_bytes());
+    Pkce::from_sha256(verifier, &digest)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     #[test]
     fn rfc7636_appendix_b_vector() {
@@ -27,8 +51,10 @@ mod tests {
         ];
         let verifier = code_verifier(random);
         assert_eq!(verifier, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        let digest = Sha256::digest(verifier.as_bytes());
+        let pkce = Pkce::from_sha256(verifier, &digest);
         assert_eq!(
-            code_challenge_s256(&verifier),
+            pkce.challenge,
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }

@@ -99,3 +99,11 @@ pub fn sign_with_header(name: &str, header: &Value, claims: &Value) -> String {
 }
 
 pub use sso_web::host_verifier::HostVerifier;
+
+/// The PKCE pair for `random`, hashed with RustCrypto as the browser hashes with WebCrypto.
+pub fn pkce(random: [u8; 32]) -> sso_web::oidc::pkce::Pkce {
+    use sha2::{Digest, Sha256};
+    let verifier = sso_web::oidc::pkce::code_verifier(random);
+    let digest = Sha256::digest(verifier.as_bytes());
+    sso_web::oidc::pkce::Pkce::from_sha256(verifier, &digest)
+}
