@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # wasm-opt (binaryen, from npm: tools/package.json) shrinks each bundle after wasm-bindgen.
 export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# Panic locations name source files; without this they carry the build machine's paths
+# (/root/.cargo/registry/src/index.crates.io-…/crate-1.2.3/src/…) into the bundle.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$cargo_home/registry/src/= --remap-path-prefix=$PWD/="
 trunk build --release --offline=true
 trunk build admin.html --release --offline=true --dist dist/admin --public-url /admin/
 # What sso-server sends to browsers that accept gzip: compressed once, at the level the
