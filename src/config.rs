@@ -4,6 +4,7 @@
 //! `sso-config.json` next to index.html (static hosting). Both carry the same JSON.
 
 use crate::oidc::identity::DEFAULT_GROUPS_CLAIM;
+use crate::oidc::json::Object;
 use crate::oidc::url::check_issuer;
 use crate::oidc::{Flow, OidcError};
 use serde::{Deserialize, Serialize};
@@ -79,12 +80,34 @@ fn default_groups_claim() -> String {
 
 impl RuntimeConfig {
     pub fn parse(json: &str) -> Result<Self, OidcError> {
-        let config: RuntimeConfig =
-            serde_json::from_str(json).map_err(|e| OidcError::ConfigInvalid {
-                detail: format!("The configuration is not valid JSON of the expected shape: {e}."),
-            })?;
+        let config = Self::read(json).map_err(|e| OidcError::ConfigInvalid {
+            detail: format!("The configuration is not valid JSON of the expected shape: {e}."),
+        })?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Field by field, with the defaults of the serde attributes above (which the
+    /// server's settings store uses).
+    fn read(json: &str) -> Result<Self, String> {
+        let doc = Object::parse(json)?;
+        Ok(RuntimeConfig {
+            issuer: doc.string("issuer")?,
+            client_id: doc.string("client_id")?,
+            auth_method: match doc.opt_string("auth_method")? {
+                Some(text) => AuthMethod::try_from(text)?,
+                None => AuthMethod::default(),
+            },
+            scopes: doc.opt_strings("scopes")?.unwrap_or_default(),
+            groups_claim: doc
+                .opt_string("groups_claim")?
+                .unwrap_or_else(default_groups_claim),
+            token_relay: doc.opt_bool("token_relay")?.unwrap_or_default(),
+            response_mode: doc
+                .opt_string("response_mode")?
+                .map(ResponseMode::try_from)
+                .transpose()?,
+        })
     }
 
     pub fn validate(&self) -> Result<(), OidcError> {
@@ -207,11 +230,46 @@ mod tests {
                 "auth_method",
             ),
             (r#"{"client_id":"a"}"#, "issuer"),
+            (
+                r#"{"issuer":"https://idp.example.com","client_id":5}"#,
+                "`client_id` must be a string",
+            ),
+            (
+                r#"{"issuer":"https://idp.example.com","client_id":"a","scopes":"groups"}"#,
+                "`scopes` must be an array of strings",
+            ),
+            (
+                r#"{"issuer":"https://idp.example.com","client_id":"a","token_relay":"yes"}"#,
+                "`token_relay` must be true or false",
+            ),
+            ("[]", "not an object"),
         ];
         for (json, needle) in cases {
             let err = RuntimeConfig::parse(json).unwrap_err();
             assert_eq!(err.code(), "config_invalid", "{json}");
             assert!(err.detail().contains(needle), "{json}: {}", err.detail());
+        }
+    }
+
+    #[test]
+    fn reads_what_the_server_writes() {
+        // sso-server serializes RuntimeConfig with serde; the browser reads it by hand.
+        let configs = [
+            RuntimeConfig::parse(r#"{"issuer":"https://idp.example.com","client_id":"a"}"#)
+                .unwrap(),
+            RuntimeConfig {
+                issuer: "https://login.example.org/tenant/v2.0".into(),
+                client_id: "app".into(),
+                auth_method: AuthMethod::Implicit,
+                scopes: vec!["groups".into(), "offline_access".into()],
+                groups_claim: "roles".into(),
+                token_relay: true,
+                response_mode: Some(ResponseMode::Fragment),
+            },
+        ];
+        for config in configs {
+            let json = serde_json::to_string(&config).unwrap();
+            assert_eq!(RuntimeConfig::parse(&json).unwrap(), config, "{json}");
         }
     }
 }

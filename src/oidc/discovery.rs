@@ -6,6 +6,7 @@
 //! before `/.well-known/openid-configuration` is appended (Discovery 4.1).
 
 use super::error::OidcError;
+use super::json::Object;
 use super::url::HttpUrl;
 use super::Flow;
 use serde::{Deserialize, Serialize};
@@ -46,12 +47,34 @@ pub fn discovery_url(issuer: &str) -> String {
 impl ProviderMetadata {
     /// Parses and validates a discovery document fetched for `configured_issuer`.
     pub fn parse(json: &str, configured_issuer: &str) -> Result<Self, OidcError> {
-        let metadata: ProviderMetadata =
-            serde_json::from_str(json).map_err(|e| OidcError::DiscoveryInvalid {
-                detail: format!("the discovery document is not valid provider metadata: {e}"),
-            })?;
+        let metadata = Self::read(json).map_err(|e| OidcError::DiscoveryInvalid {
+            detail: format!("the discovery document is not valid provider metadata: {e}"),
+        })?;
         metadata.validate(configured_issuer)?;
         Ok(metadata)
+    }
+
+    fn read(json: &str) -> Result<Self, String> {
+        let doc = Object::parse(json)?;
+        Ok(ProviderMetadata {
+            issuer: doc.string("issuer")?,
+            authorization_endpoint: doc.opt_string("authorization_endpoint")?,
+            token_endpoint: doc.opt_string("token_endpoint")?,
+            jwks_uri: doc.opt_string("jwks_uri")?,
+            userinfo_endpoint: doc.opt_string("userinfo_endpoint")?,
+            end_session_endpoint: doc.opt_string("end_session_endpoint")?,
+            response_types_supported: doc.opt_strings("response_types_supported")?,
+            response_modes_supported: doc.opt_strings("response_modes_supported")?,
+            scopes_supported: doc.opt_strings("scopes_supported")?,
+            code_challenge_methods_supported: doc
+                .opt_strings("code_challenge_methods_supported")?,
+            id_token_signing_alg_values_supported: doc
+                .opt_strings("id_token_signing_alg_values_supported")?,
+            token_endpoint_auth_methods_supported: doc
+                .opt_strings("token_endpoint_auth_methods_supported")?,
+            authorization_response_iss_parameter_supported: doc
+                .opt_bool("authorization_response_iss_parameter_supported")?,
+        })
     }
 
     pub fn validate(&self, configured_issuer: &str) -> Result<(), OidcError> {
@@ -258,6 +281,33 @@ pub(crate) mod tests {
         let err = parse(doc).unwrap_err();
         assert_eq!(err.code(), "discovery_invalid");
         assert!(err.detail().contains("jwks_uri"), "{}", err.detail());
+    }
+
+    #[test]
+    fn a_member_of_the_wrong_type_is_named() {
+        for (member, value, message) in [
+            (
+                "jwks_uri",
+                serde_json::json!(5),
+                "`jwks_uri` must be a string",
+            ),
+            (
+                "response_types_supported",
+                "code".into(),
+                "`response_types_supported` must be an array of strings",
+            ),
+            (
+                "authorization_response_iss_parameter_supported",
+                "true".into(),
+                "must be true or false",
+            ),
+        ] {
+            let mut doc = document();
+            doc[member] = value;
+            let err = parse(doc).unwrap_err();
+            assert_eq!(err.code(), "discovery_invalid");
+            assert!(err.detail().contains(message), "{}", err.detail());
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 use super::error::OidcError;
 use super::id_token::IdTokenError;
+use super::json::Object;
 use super::jwt::Algorithm;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// A public signature key: the JWK members this client acts on (RFC 7517 4, RFC 7518 6).
@@ -27,14 +27,12 @@ pub enum KeyParams {
     Okp { crv: String, x: String },
 }
 
-/// The members as they come; [`Jwk::from_raw`] decides what is usable. One flat struct:
-/// jsonwebtoken's nested JWK type (flatten + untagged enums), used for its types alone,
-/// cost ~30 KB of raw wasm (10.7 KB gzip) with what it pulled in.
-#[derive(Deserialize)]
+/// The members as they come; [`Jwk::from_raw`] decides what is usable. Read member by
+/// member ([`Object`]): jsonwebtoken's nested JWK type (flatten + untagged enums) cost
+/// ~30 KB of raw wasm, and even a flat derived deserializer is a few KB more.
 struct RawJwk {
     kty: String,
     kid: Option<String>,
-    #[serde(rename = "use")]
     key_use: Option<String>,
     key_ops: Option<Vec<String>>,
     alg: Option<String>,
@@ -43,17 +41,31 @@ struct RawJwk {
     crv: Option<String>,
     x: Option<String>,
     y: Option<String>,
-    // Not used, but typed as RFC 7517 4.6-4.9 say: a key whose certificate members are
-    // malformed is dropped, as it was under jsonwebtoken, never kept.
-    #[allow(dead_code)]
-    x5u: Option<String>,
-    #[allow(dead_code)]
-    x5c: Option<Vec<String>>,
-    #[allow(dead_code)]
-    x5t: Option<String>,
-    #[allow(dead_code)]
-    #[serde(rename = "x5t#S256")]
-    x5t_s256: Option<String>,
+}
+
+impl RawJwk {
+    /// `None` for anything but an object whose members have their RFC 7517 types.
+    fn read(key: &Value) -> Option<Self> {
+        let key = Object::from_value(key)?;
+        // Not used, but typed as RFC 7517 4.6-4.9 say: a key whose certificate members
+        // are malformed is dropped, as it was under jsonwebtoken, never kept.
+        key.opt_string("x5u").ok()?;
+        key.opt_strings("x5c").ok()?;
+        key.opt_string("x5t").ok()?;
+        key.opt_string("x5t#S256").ok()?;
+        Some(RawJwk {
+            kty: key.string("kty").ok()?,
+            kid: key.opt_string("kid").ok()?,
+            key_use: key.opt_string("use").ok()?,
+            key_ops: key.opt_strings("key_ops").ok()?,
+            alg: key.opt_string("alg").ok()?,
+            n: key.opt_string("n").ok()?,
+            e: key.opt_string("e").ok()?,
+            crv: key.opt_string("crv").ok()?,
+            x: key.opt_string("x").ok()?,
+            y: key.opt_string("y").ok()?,
+        })
+    }
 }
 
 /// The curves a JWK may name (RFC 7518 6.2.1.1, RFC 8037 2); a key on any other is
@@ -125,9 +137,7 @@ impl Jwks {
         };
         let keys = keys
             .iter()
-            // Through text rather than `from_value`: serde_json's Value deserializer
-            // would then be in the bundle for this one call.
-            .filter_map(|key| serde_json::from_str::<RawJwk>(&key.to_string()).ok())
+            .filter_map(RawJwk::read)
             .filter_map(Jwk::from_raw)
             .collect();
         Ok(Jwks { keys })

@@ -2,6 +2,7 @@
 
 use super::b64;
 use super::id_token::IdTokenError;
+use super::json::Object;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -95,6 +96,18 @@ pub struct JoseHeader {
     pub crit: Option<Vec<String>>,
 }
 
+impl JoseHeader {
+    fn read(json: &str) -> Result<Self, String> {
+        let doc = Object::parse(json)?;
+        Ok(JoseHeader {
+            alg: doc.string("alg")?,
+            kid: doc.opt_string("kid")?,
+            typ: doc.opt_string("typ")?,
+            crit: doc.opt_strings("crit")?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedJwt<'a> {
     pub header: JoseHeader,
@@ -121,7 +134,7 @@ pub fn decode(raw: &str) -> Result<DecodedJwt<'_>, IdTokenError> {
     // the bundle to one instance of serde_json's parser (every other caller has text).
     let header =
         std::str::from_utf8(&header_bytes).map_err(|_| malformed("the header is not UTF-8"))?;
-    let header: JoseHeader = serde_json::from_str(header)
+    let header = JoseHeader::read(header)
         .map_err(|e| malformed(&format!("the header is not a JOSE header: {e}")))?;
     let payload = b64::decode(parts[1]).ok_or_else(|| malformed("the payload is not base64url"))?;
     let payload =
@@ -187,6 +200,23 @@ mod tests {
         for raw in cases {
             let err = decode(&raw).unwrap_err();
             assert_eq!(err.code(), "malformed_token", "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_header_member_of_the_wrong_type_is_named() {
+        for (header, message) in [
+            (r#"{"alg":5}"#, "`alg` must be a string"),
+            (
+                r#"{"alg":"RS256","crit":"exp"}"#,
+                "`crit` must be an array of strings",
+            ),
+            (r#"{"alg":"RS256","kid":1}"#, "`kid` must be a string"),
+        ] {
+            let err =
+                decode(&format!("{}.{}.sig", part(header), part(r#"{"sub":"a"}"#))).unwrap_err();
+            assert_eq!(err.code(), "malformed_token");
+            assert!(err.detail().contains(message), "{}", err.detail());
         }
     }
 

@@ -10,6 +10,7 @@ pub mod discovery;
 pub mod error;
 pub mod id_token;
 pub mod identity;
+pub mod json;
 pub mod jwks;
 pub mod jwt;
 pub mod logout;

@@ -1,7 +1,7 @@
 //! The token request and response (RFC 6749 4.1.3, 5.1, 5.2; RFC 7636 4.5).
 
 use super::error::OidcError;
-use serde::Deserialize;
+use super::json::Object;
 
 /// The form body for the authorization_code grant of a public client.
 pub fn token_request_body(
@@ -19,33 +19,29 @@ pub fn token_request_body(
         .finish()
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TokenResponse {
     pub id_token: String,
     pub token_type: String,
-    #[serde(default)]
     pub access_token: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct TokenErrorBody {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
 }
 
 impl TokenResponse {
     /// Interprets the token endpoint's answer: status plus body text.
     pub fn parse(status: u16, body: &str) -> Result<Self, OidcError> {
         if status != 200 {
-            let parsed: Option<TokenErrorBody> = serde_json::from_str(body).ok();
+            // RFC 6749 5.2: `error`, perhaps `error_description`; anything else is kept
+            // out of the message.
+            let doc = Object::parse(body).ok();
+            let member = |name: &str| doc.as_ref().and_then(|d| d.opt_string(name).ok().flatten());
+            let error = member("error");
             return Err(OidcError::TokenRequestFailed {
                 status: Some(status),
-                error: parsed.as_ref().map(|b| b.error.clone()),
-                description: parsed.and_then(|b| b.error_description),
+                description: error.as_ref().and_then(|_| member("error_description")),
+                error,
             });
         }
-        let response: TokenResponse = serde_json::from_str(body).map_err(|e| {
+        let response = Self::read(body).map_err(|e| {
             let detail = if body.contains("\"id_token\"") {
                 format!("The token response is malformed: {e}.")
             } else {
@@ -62,6 +58,15 @@ impl TokenResponse {
             });
         }
         Ok(response)
+    }
+
+    fn read(body: &str) -> Result<Self, String> {
+        let doc = Object::parse(body)?;
+        Ok(TokenResponse {
+            id_token: doc.string("id_token")?,
+            token_type: doc.string("token_type")?,
+            access_token: doc.opt_string("access_token")?,
+        })
     }
 }
 
@@ -118,6 +123,28 @@ mod tests {
             OidcError::TokenRequestFailed {
                 status: Some(502),
                 error: None,
+                description: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_member_of_the_wrong_type_is_named() {
+        let err = TokenResponse::parse(200, r#"{"id_token":"a.b.c","token_type":1}"#).unwrap_err();
+        assert_eq!(err.code(), "token_response_invalid");
+        assert!(
+            err.detail().contains("`token_type` must be a string"),
+            "{}",
+            err.detail()
+        );
+        // An error body whose description is not a string still reports the error code.
+        let err = TokenResponse::parse(400, r#"{"error":"invalid_grant","error_description":7}"#)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            OidcError::TokenRequestFailed {
+                status: Some(400),
+                error: Some("invalid_grant".into()),
                 description: None
             }
         );

@@ -1,0 +1,119 @@
+//! Reading a JSON object member by member, for the documents the browser parses
+//! (settings, discovery, JWKS, token response, JOSE header).
+//!
+//! These types are read through this rather than `#[derive(Deserialize)]`: every derived
+//! deserializer is a few KB of wasm of its own, and the bundle has a size budget
+//! (docs/performance.md). It keeps serde's rules where they matter: unknown members are
+//! ignored, an optional member that is `null` is absent, and a member of the wrong type is
+//! an error, which names the member. Of duplicate members the last one counts, which
+//! RFC 7515 section 4 and RFC 7519 section 4 allow for JOSE (serde's derive refused them).
+
+use serde_json::{Map, Value};
+
+pub struct Object(Map<String, Value>);
+
+impl Object {
+    /// `text` as a JSON object; the error says what it is instead.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match serde_json::from_str(text) {
+            Ok(Value::Object(members)) => Ok(Object(members)),
+            Ok(_) => Err("it is JSON but not an object".into()),
+            Err(e) => Err(format!("it is not JSON ({e})")),
+        }
+    }
+
+    pub fn from_value(value: &Value) -> Option<Self> {
+        value.as_object().cloned().map(Object)
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name).filter(|value| !value.is_null())
+    }
+
+    pub fn string(&self, name: &str) -> Result<String, String> {
+        self.opt_string(name)?
+            .ok_or_else(|| format!("`{name}` is missing"))
+    }
+
+    pub fn opt_string(&self, name: &str) -> Result<Option<String>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(wrong_type(name, "a string")),
+        }
+    }
+
+    pub fn opt_strings(&self, name: &str) -> Result<Option<Vec<String>>, String> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let strings = value.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|item| item.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+        });
+        strings
+            .map(Some)
+            .ok_or_else(|| wrong_type(name, "an array of strings"))
+    }
+
+    pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Bool(flag)) => Ok(Some(*flag)),
+            Some(_) => Err(wrong_type(name, "true or false")),
+        }
+    }
+}
+
+fn wrong_type(name: &str, expected: &str) -> String {
+    format!("`{name}` must be {expected}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_members_and_names_the_wrong_one() {
+        let doc = Object::parse(
+            r#"{"s":"x","n":null,"a":["p","q"],"b":true,"i":5,"mixed":["p",1],"s":"last"}"#,
+        )
+        .unwrap();
+        // The last of duplicate members counts.
+        assert_eq!(doc.string("s").unwrap(), "last");
+        assert_eq!(doc.opt_string("n").unwrap(), None);
+        assert_eq!(doc.opt_string("absent").unwrap(), None);
+        assert_eq!(doc.string("absent").unwrap_err(), "`absent` is missing");
+        assert_eq!(doc.string("n").unwrap_err(), "`n` is missing");
+        assert_eq!(doc.string("i").unwrap_err(), "`i` must be a string");
+        assert_eq!(
+            doc.opt_strings("a").unwrap(),
+            Some(vec!["p".into(), "q".into()])
+        );
+        assert_eq!(
+            doc.opt_strings("s").unwrap_err(),
+            "`s` must be an array of strings"
+        );
+        assert_eq!(
+            doc.opt_strings("mixed").unwrap_err(),
+            "`mixed` must be an array of strings"
+        );
+        assert_eq!(doc.opt_bool("b").unwrap(), Some(true));
+        assert_eq!(doc.opt_bool("s").unwrap_err(), "`s` must be true or false");
+    }
+
+    #[test]
+    fn only_an_object_is_a_document() {
+        assert_eq!(
+            Object::parse("[1]").err().unwrap(),
+            "it is JSON but not an object"
+        );
+        assert!(Object::parse("{")
+            .err()
+            .unwrap()
+            .starts_with("it is not JSON ("));
+        assert!(Object::from_value(&Value::from("x")).is_none());
+    }
+}
