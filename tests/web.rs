@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 use sso_web::auth::browser;
+use sso_web::auth::session::{self, AuthState, Session};
 use sso_web::auth::storage::{SessionStore, PENDING_PREFIX, SESSION_KEY};
 use sso_web::auth::webcrypto::WebCryptoVerifier;
 use sso_web::oidc::id_token::{validate, IdTokenExpectations};
@@ -171,11 +172,53 @@ fn prune_drops_only_expired_pending_logins() {
 }
 
 #[wasm_bindgen_test]
+fn a_session_survives_a_reload_and_a_mistyped_one_is_dropped() {
+    let store = SessionStore::open().expect("sessionStorage");
+    store.clear_all();
+    let claims = serde_json::json!({
+        "iss": "https://idp.example.com", "sub": "248289761001", "name": "Jane Doe",
+        "roles": ["admins", "staff"], "exp": 2_000_000_000u64
+    });
+    let header = sso_web::oidc::jwt::JoseHeader {
+        alg: "RS256".into(),
+        kid: Some("k1".into()),
+        typ: None,
+        crit: None,
+    };
+    let session = Session::new(
+        "a.b.c".into(),
+        header,
+        claims.as_object().expect("object").clone(),
+        "roles",
+        1_000,
+        2_000_000_000,
+    );
+    session::save(&store, &session).expect("save");
+    match session::restore(&store, 1_500) {
+        AuthState::SignedIn(restored) => {
+            assert_eq!(*restored, session);
+            assert_eq!(restored.identity.groups, ["admins", "staff"]);
+        }
+        other => panic!("expected a session, got {other:?}"),
+    }
+    // A stored session whose members have the wrong types is dropped, not half-read.
+    let mut stored: Value =
+        serde_json::from_str(&store.get(SESSION_KEY).expect("stored")).expect("json");
+    stored["expires_at"] = "2000000000".into();
+    store.set(SESSION_KEY, &stored.to_string()).expect("set");
+    assert!(matches!(
+        session::restore(&store, 1_500),
+        AuthState::SignedOut { .. }
+    ));
+    assert!(store.get(SESSION_KEY).is_none());
+}
+
+#[wasm_bindgen_test]
 fn storage_is_prefixed_and_corrupt_json_is_dropped() {
     let store = SessionStore::open().expect("sessionStorage");
     store.clear_all();
     store.set(SESSION_KEY, "{not json").expect("set");
-    assert!(store.get_json::<Value>(SESSION_KEY).is_none());
+    assert!(store.get_json::<Session>(SESSION_KEY).is_none());
     assert!(store.get(SESSION_KEY).is_none(), "corrupt value removed");
     let raw = web_sys::window()
         .unwrap()

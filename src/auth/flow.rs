@@ -11,6 +11,7 @@ use crate::oidc::authorize::{prepare, LoginRandomness, LoginSettings};
 use crate::oidc::callback::AuthorizationCode;
 use crate::oidc::discovery::discovery_url;
 use crate::oidc::id_token::{validate_with_rotation, IdTokenExpectations};
+use crate::oidc::json::{Object, Record};
 use crate::oidc::jwt::Hash;
 use crate::oidc::pkce::{self, Pkce};
 use crate::oidc::token::token_request_body;
@@ -18,7 +19,7 @@ use crate::oidc::{
     CallbackParams, Jwks, OidcError, PendingLogin, ProviderMetadata, SignatureVerifier,
     TokenResponse,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The server's token relay (confidential clients; IdPs without CORS on /token).
 pub const TOKEN_RELAY_PATH: &str = "/api/v1/sso/token";
@@ -71,10 +72,23 @@ async fn fetch_config_from_network() -> Result<RuntimeConfig, OidcError> {
 }
 
 /// A response body kept in sessionStorage for [`METADATA_TTL_SECS`].
-#[derive(Serialize, Deserialize)]
 struct Cached {
     fetched_at: u64,
     body: String,
+}
+
+impl Record for Cached {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"fetched_at": self.fetched_at, "body": self.body})
+    }
+
+    fn from_json(value: &serde_json::Value) -> Option<Self> {
+        let doc = Object::from_value(value)?;
+        Some(Cached {
+            fetched_at: doc.u64("fetched_at").ok()?,
+            body: doc.string("body").ok()?,
+        })
+    }
 }
 
 fn cached(key: &str, now: u64) -> Option<String> {

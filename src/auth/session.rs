@@ -4,26 +4,24 @@
 //! render, so the app always knows which of the two it is in.
 
 use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY};
+use crate::oidc::json::{Object, Record};
 use crate::oidc::jwt::JoseHeader;
 use crate::oidc::{GroupsSource, Identity};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 /// What survives a reload: the ID token and what validating it established.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub id_token: String,
     pub header: JoseHeader,
     pub claims: Map<String, Value>,
     /// The claim the groups were read from, so a restore maps them as the sign-in did.
     /// Sessions stored before it existed restore with the default claim.
-    #[serde(default = "default_groups_claim")]
     pub groups_claim: String,
     pub issued_at: u64,
     pub expires_at: u64,
     /// Derived from `claims` and never stored: no second copy to disagree with them, and
     /// no deserializer for it in the bundle (about 11 KB of wasm).
-    #[serde(skip, default = "unmapped")]
     pub identity: Identity,
 }
 
@@ -67,10 +65,58 @@ fn unmapped() -> Identity {
 }
 
 /// A message for the signed-out screen, so the user knows why they are there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+impl Record for Session {
+    fn to_json(&self) -> Value {
+        json!({
+            "id_token": self.id_token,
+            "header": self.header.to_json(),
+            "claims": self.claims,
+            "groups_claim": self.groups_claim,
+            "issued_at": self.issued_at,
+            "expires_at": self.expires_at,
+        })
+    }
+
+    /// The identity is not stored: it is recomputed from the claims on restore.
+    fn from_json(value: &Value) -> Option<Self> {
+        let doc = Object::from_value(value)?;
+        Some(Session {
+            id_token: doc.string("id_token").ok()?,
+            header: JoseHeader::from_json(value.get("header")?)?,
+            claims: doc.object("claims").ok()?.into_map(),
+            groups_claim: doc
+                .opt_string("groups_claim")
+                .ok()?
+                .unwrap_or_else(default_groups_claim),
+            issued_at: doc.u64("issued_at").ok()?,
+            expires_at: doc.u64("expires_at").ok()?,
+            identity: unmapped(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     SessionExpired,
     SignedOut,
+}
+
+/// Stored as serde stores a unit variant: its name, as a JSON string.
+impl Record for Notice {
+    fn to_json(&self) -> Value {
+        Value::from(match self {
+            Notice::SessionExpired => "SessionExpired",
+            Notice::SignedOut => "SignedOut",
+        })
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        match value.as_str()? {
+            "SessionExpired" => Some(Notice::SessionExpired),
+            "SignedOut" => Some(Notice::SignedOut),
+            _ => None,
+        }
+    }
 }
 
 impl Notice {

@@ -1,10 +1,9 @@
 //! sessionStorage under the `sso-web:` prefix: per tab, gone when the tab closes, and
 //! never localStorage, which any later script on the origin could read for months.
 
+use crate::oidc::json::Record;
 use crate::oidc::pending_login::PendingLogin;
 use crate::oidc::OidcError;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 pub const PREFIX: &str = "sso-web:";
 pub const SESSION_KEY: &str = "sso-web:session";
@@ -47,21 +46,20 @@ impl SessionStore {
         let _ = self.0.remove_item(key);
     }
 
-    /// A stored JSON value; one that no longer parses (older version, tampering) is dropped.
-    pub fn get_json<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+    /// A stored record; one that no longer reads (older version, tampering) is dropped.
+    pub fn get_json<T: Record>(&self, key: &str) -> Option<T> {
         let text = self.get(key)?;
-        let parsed = serde_json::from_str(&text).ok();
-        if parsed.is_none() {
+        let record = serde_json::from_str(&text)
+            .ok()
+            .and_then(|value| T::from_json(&value));
+        if record.is_none() {
             self.remove(key);
         }
-        parsed
+        record
     }
 
-    pub fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), OidcError> {
-        let text = serde_json::to_string(value).map_err(|e| OidcError::Browser {
-            detail: format!("could not serialise {key}: {e}"),
-        })?;
-        self.set(key, &text)
+    pub fn set_json<T: Record>(&self, key: &str, record: &T) -> Result<(), OidcError> {
+        self.set(key, &record.to_json().to_string())
     }
 
     pub fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {

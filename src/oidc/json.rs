@@ -26,6 +26,10 @@ impl Object {
         value.as_object().cloned().map(Object)
     }
 
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+
     fn get(&self, name: &str) -> Option<&Value> {
         self.0.get(name).filter(|value| !value.is_null())
     }
@@ -67,6 +71,32 @@ impl Object {
     }
 }
 
+impl Object {
+    pub fn u64(&self, name: &str) -> Result<u64, String> {
+        match self.get(name) {
+            None => Err(format!("`{name}` is missing")),
+            Some(value) => value
+                .as_u64()
+                .ok_or_else(|| wrong_type(name, "a non-negative integer")),
+        }
+    }
+
+    pub fn object(&self, name: &str) -> Result<Object, String> {
+        match self.get(name) {
+            None => Err(format!("`{name}` is missing")),
+            Some(value) => Object::from_value(value).ok_or_else(|| wrong_type(name, "an object")),
+        }
+    }
+}
+
+/// A value this app writes to sessionStorage and reads back, in a JSON shape that does
+/// not change between versions (a record written before an upgrade still reads).
+pub trait Record: Sized {
+    fn to_json(&self) -> Value;
+    /// `None` when `value` is not such a record (older shape, tampering).
+    fn from_json(value: &Value) -> Option<Self>;
+}
+
 fn wrong_type(name: &str, expected: &str) -> String {
     format!("`{name}` must be {expected}")
 }
@@ -102,6 +132,12 @@ mod tests {
         );
         assert_eq!(doc.opt_bool("b").unwrap(), Some(true));
         assert_eq!(doc.opt_bool("s").unwrap_err(), "`s` must be true or false");
+        assert_eq!(doc.u64("i").unwrap(), 5);
+        assert_eq!(
+            doc.u64("s").unwrap_err(),
+            "`s` must be a non-negative integer"
+        );
+        assert_eq!(doc.object("a").err().unwrap(), "`a` must be an object");
     }
 
     #[test]

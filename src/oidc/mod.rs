@@ -64,6 +64,21 @@ impl Flow {
     pub fn is_implicit(self) -> bool {
         self != Flow::Code
     }
+
+    /// The name stored with a pending login (serde's `snake_case` spelling).
+    pub fn name(self) -> &'static str {
+        match self {
+            Flow::Code => "code",
+            Flow::ImplicitFormPost => "implicit_form_post",
+            Flow::ImplicitFragment => "implicit_fragment",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Flow::Code, Flow::ImplicitFormPost, Flow::ImplicitFragment]
+            .into_iter()
+            .find(|flow| flow.name() == name)
+    }
 }
 
 /// The scopes every sign-in asks for (OIDC Core 5.4); configured extras are appended.

@@ -4,7 +4,10 @@
 //! taken (read and deleted) exactly once; refused after [`PENDING_LOGIN_TTL_SECS`].
 
 use super::error::OidcError;
+use super::json::{Object, Record};
+use super::Flow;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 pub const PENDING_LOGIN_TTL_SECS: u64 = 600;
 
@@ -26,6 +29,41 @@ pub struct PendingLogin {
     /// How the answer comes back; records from before this field are code-flow ones.
     #[serde(default)]
     pub flow: super::Flow,
+}
+
+impl Record for PendingLogin {
+    fn to_json(&self) -> Value {
+        json!({
+            "state": self.state,
+            "nonce": self.nonce,
+            "code_verifier": self.code_verifier,
+            "return_to": self.return_to,
+            "created_at": self.created_at,
+            "issuer": self.issuer,
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "flow": self.flow.name(),
+        })
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        let doc = Object::from_value(value)?;
+        Some(PendingLogin {
+            state: doc.string("state").ok()?,
+            nonce: doc.string("nonce").ok()?,
+            code_verifier: doc.string("code_verifier").ok()?,
+            return_to: doc.string("return_to").ok()?,
+            created_at: doc.u64("created_at").ok()?,
+            issuer: doc.string("issuer").ok()?,
+            client_id: doc.string("client_id").ok()?,
+            redirect_uri: doc.string("redirect_uri").ok()?,
+            // Records from before this field are code-flow ones.
+            flow: match doc.opt_string("flow").ok()? {
+                Some(name) => Flow::from_name(&name)?,
+                None => Flow::Code,
+            },
+        })
+    }
 }
 
 impl PendingLogin {
@@ -141,7 +179,27 @@ mod tests {
     #[test]
     fn round_trips_as_json() {
         let p = pending(5);
-        let back: PendingLogin = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
-        assert_eq!(back, p);
+        assert_eq!(PendingLogin::from_json(&p.to_json()), Some(p.clone()));
+        // The shape serde's derive writes and reads, both ways, so records stored by
+        // either version of the app still read.
+        assert_eq!(p.to_json(), serde_json::to_value(&p).unwrap());
+        let implicit = PendingLogin {
+            flow: Flow::ImplicitFragment,
+            ..p.clone()
+        };
+        let back: PendingLogin = serde_json::from_value(implicit.to_json()).unwrap();
+        assert_eq!(back, implicit);
+        // A record from before `flow` existed is a code-flow one.
+        let mut old = p.to_json();
+        old.as_object_mut().unwrap().remove("flow");
+        assert_eq!(PendingLogin::from_json(&old).unwrap().flow, Flow::Code);
+        // Anything else is not a pending login.
+        let mut magic = p.to_json();
+        magic["flow"] = "magic".into();
+        let mut stringly = p.to_json();
+        stringly["created_at"] = "5".into();
+        for broken in [json!("x"), json!({"state": "s"}), magic, stringly] {
+            assert_eq!(PendingLogin::from_json(&broken), None, "{broken}");
+        }
     }
 }
