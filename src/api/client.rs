@@ -31,6 +31,19 @@ async fn send<T: DeserializeOwned>(
         .map_err(|e| ApiError::Failed(format!("Unexpected answer from the server: {e}")))
 }
 
+/// Whether the server accepts `bearer` for the admin API (a 2xx from whoami). For the
+/// main bundle's nav link, which needs no more than that: reading the answer would put a
+/// deserializer in the first visit's download for nothing.
+pub async fn accepts_admin(bearer: &str) -> bool {
+    let Ok(request) = authorized(Request::get(WHOAMI), bearer).build() else {
+        return false;
+    };
+    match request.send().await {
+        Ok(response) => response.ok(),
+        Err(_) => false,
+    }
+}
+
 pub async fn whoami(bearer: &str) -> Result<WhoAmI, ApiError> {
     send(authorized(Request::get(WHOAMI), bearer).build()).await
 }

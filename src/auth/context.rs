@@ -73,7 +73,7 @@ pub fn provide_auth_context() -> AuthContext {
             return;
         };
         spawn_local(async move {
-            let admin = crate::api::client::whoami(&bearer).await.is_ok();
+            let admin = crate::api::client::accepts_admin(&bearer).await;
             if admin_checks.get_value() == check {
                 is_admin.set(admin);
             }
