@@ -39,7 +39,9 @@ pub async fn accepts_admin(bearer: &str) -> bool {
         return false;
     };
     match request.send().await {
-        Ok(response) => response.ok(),
+        // The body is read (not parsed) so the response completes; an unread body keeps
+        // the request open in the browser.
+        Ok(response) => response.ok() && response.text().await.is_ok(),
         Err(_) => false,
     }
 }
