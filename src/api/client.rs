@@ -32,18 +32,12 @@ async fn send<T: DeserializeOwned>(
 }
 
 /// Whether the server accepts `bearer` for the admin API (a 2xx from whoami). For the
-/// main bundle's nav link, which needs no more than that: reading the answer would put a
-/// deserializer in the first visit's download for nothing.
+/// main bundle's nav link, which needs no more than that: neither gloo-net nor a
+/// deserializer for the answer is then in the first visit's download.
 pub async fn accepts_admin(bearer: &str) -> bool {
-    let Ok(request) = authorized(Request::get(WHOAMI), bearer).build() else {
-        return false;
-    };
-    match request.send().await {
-        // The body is read (not parsed) so the response completes; an unread body keeps
-        // the request open in the browser.
-        Ok(response) => response.ok() && response.text().await.is_ok(),
-        Err(_) => false,
-    }
+    crate::auth::http::get_with_bearer(WHOAMI, bearer)
+        .await
+        .is_ok_and(|response| (200..300).contains(&response.status))
 }
 
 pub async fn whoami(bearer: &str) -> Result<WhoAmI, ApiError> {

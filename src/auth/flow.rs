@@ -19,7 +19,6 @@ use crate::oidc::{
     CallbackParams, Jwks, OidcError, PendingLogin, ProviderMetadata, SignatureVerifier,
     TokenResponse,
 };
-use serde::Serialize;
 
 /// The server's token relay (confidential clients; IdPs without CORS on /token).
 pub const TOKEN_RELAY_PATH: &str = "/api/v1/sso/token";
@@ -281,13 +280,6 @@ pub async fn complete_login(
     ))
 }
 
-#[derive(Serialize)]
-struct RelayRequest<'a> {
-    code: &'a str,
-    code_verifier: &'a str,
-    redirect_uri: &'a str,
-}
-
 /// Exchanges the code: at the IdP's token endpoint, or through the server's relay when
 /// the server holds a client secret (which must never reach the browser).
 async fn redeem(
@@ -304,11 +296,12 @@ async fn redeem(
         description: None,
     };
     let response = if config.token_relay {
-        let body = RelayRequest {
-            code: &code.0,
-            code_verifier: &pending.code_verifier,
-            redirect_uri: &pending.redirect_uri,
-        };
+        // The relay's JSON body (docs/api.md).
+        let body = serde_json::json!({
+            "code": code.0,
+            "code_verifier": pending.code_verifier,
+            "redirect_uri": pending.redirect_uri,
+        });
         http::post_json(TOKEN_RELAY_PATH, &body)
             .await
             .map_err(unreachable)?

@@ -1,8 +1,13 @@
-//! HTTP through gloo-net (fetch). Errors keep the URL and the browser's reason, because
+//! HTTP through the browser's fetch. Errors keep the URL and the browser's reason, because
 //! "Failed to fetch" usually means CORS and the admin needs to know which endpoint.
+//!
+//! On `web_sys` directly rather than gloo-net: the sign-in path needs four kinds of
+//! request, and the wrapper (its builder and error type) was a few KB of the first visit.
 
-use gloo_net::http::Request;
-use web_sys::{RequestCache, RequestCredentials};
+use super::browser::js_text;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestCache, RequestCredentials, RequestInit, RequestMode, Response};
 
 pub struct HttpResponse {
     pub status: u16,
@@ -12,8 +17,8 @@ pub struct HttpResponse {
 /// A network-level failure: no HTTP status at all (offline, DNS, CORS, TLS).
 pub struct NetworkError(pub String);
 
-fn network(err: gloo_net::Error) -> NetworkError {
-    let text = err.to_string();
+fn network(err: JsValue) -> NetworkError {
+    let text = js_text(&err);
     let hint = if text.contains("Failed to fetch") || text.contains("NetworkError") {
         " (the server is unreachable, or it does not allow this site's origin: CORS)"
     } else {
@@ -22,11 +27,46 @@ fn network(err: gloo_net::Error) -> NetworkError {
     NetworkError(format!("{text}{hint}"))
 }
 
-async fn finish(request: Request) -> Result<HttpResponse, NetworkError> {
-    let response = request.send().await.map_err(network)?;
+/// One request: `init` says how, `headers` what to add. Resolves once the response
+/// headers are in; the body is the caller's to read.
+async fn fetch(
+    url: &str,
+    init: RequestInit,
+    headers: &[(&str, &str)],
+) -> Result<Response, NetworkError> {
+    if !headers.is_empty() {
+        let list = Headers::new().map_err(network)?;
+        for (name, value) in headers {
+            list.set(name, value).map_err(network)?;
+        }
+        init.set_headers(&list);
+    }
+    let window = web_sys::window().ok_or_else(|| NetworkError("there is no window".into()))?;
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(network)?;
+    response
+        .dyn_into::<Response>()
+        .map_err(|_| NetworkError("fetch returned no Response".into()))
+}
+
+/// Reads the whole body as text.
+async fn finish(response: Response) -> Result<HttpResponse, NetworkError> {
     let status = response.status();
-    let body = response.text().await.map_err(network)?;
-    Ok(HttpResponse { status, body })
+    let text = JsFuture::from(response.text().map_err(network)?)
+        .await
+        .map_err(network)?;
+    Ok(HttpResponse {
+        status,
+        body: text.as_string().unwrap_or_default(),
+    })
+}
+
+fn init(method: &str, cache: RequestCache) -> RequestInit {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_cache(cache);
+    init
 }
 
 /// GET without cookies; `fresh` bypasses the HTTP cache (JWKS reload after rotation).
@@ -36,49 +76,46 @@ pub async fn get(url: &str, fresh: bool) -> Result<HttpResponse, NetworkError> {
     } else {
         RequestCache::Default
     };
-    let request = Request::get(url)
-        .credentials(RequestCredentials::Omit)
-        .cache(cache)
-        .build()
-        .map_err(network)?;
-    finish(request).await
+    let init = init("GET", cache);
+    init.set_credentials(RequestCredentials::Omit);
+    finish(fetch(url, init, &[]).await?).await
+}
+
+/// GET with `Authorization: Bearer`, not cached (this app's admin API).
+pub async fn get_with_bearer(url: &str, bearer: &str) -> Result<HttpResponse, NetworkError> {
+    let authorization = format!("Bearer {bearer}");
+    let headers = [("Authorization", authorization.as_str())];
+    finish(fetch(url, init("GET", RequestCache::NoStore), &headers).await?).await
 }
 
 /// POST of a form body without cookies: a CORS "simple" request, so no preflight.
 pub async fn post_form(url: &str, body: String) -> Result<HttpResponse, NetworkError> {
-    let request = Request::post(url)
-        .credentials(RequestCredentials::Omit)
-        .cache(RequestCache::NoStore)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("Accept", "application/json")
-        .body(body)
-        .map_err(network)?;
-    finish(request).await
+    let init = init("POST", RequestCache::NoStore);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_body(&JsValue::from(body));
+    let headers = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Accept", "application/json"),
+    ];
+    finish(fetch(url, init, &headers).await?).await
 }
 
 /// Whether the server answers at all, CORS aside: an opaque `no-cors` request succeeds
 /// where the CORS request failed exactly when the provider is up but refuses this origin.
 pub async fn reachable_without_cors(url: &str) -> bool {
-    let Ok(request) = Request::get(url)
-        .mode(web_sys::RequestMode::NoCors)
-        .credentials(RequestCredentials::Omit)
-        .cache(RequestCache::NoStore)
-        .build()
-    else {
-        return false;
-    };
-    request.send().await.is_ok()
+    let init = init("GET", RequestCache::NoStore);
+    init.set_mode(RequestMode::NoCors);
+    init.set_credentials(RequestCredentials::Omit);
+    fetch(url, init, &[]).await.is_ok()
 }
 
 /// POST of a JSON body to this app's own server (the token relay).
-pub async fn post_json<T: serde::Serialize>(
-    url: &str,
-    body: &T,
-) -> Result<HttpResponse, NetworkError> {
-    let request = Request::post(url)
-        .cache(RequestCache::NoStore)
-        .header("Accept", "application/json")
-        .json(body)
-        .map_err(network)?;
-    finish(request).await
+pub async fn post_json(url: &str, body: &serde_json::Value) -> Result<HttpResponse, NetworkError> {
+    let init = init("POST", RequestCache::NoStore);
+    init.set_body(&JsValue::from(body.to_string()));
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json"),
+    ];
+    finish(fetch(url, init, &headers).await?).await
 }

@@ -32,7 +32,8 @@ fn IdentityCard(session: Session) -> impl IntoView {
     let identity = session.identity.clone();
     let now = browser::now_secs();
     let time = |t: u64| format!("{} ({})", browser::local_time(t), relative_time(t, now));
-    let raw_claims = serde_json::to_string_pretty(&session.claims).unwrap_or_default();
+    // `{:#}` is Value's pretty form; the bundle already has that writer for `Display`.
+    let raw_claims = format!("{:#}", serde_json::Value::Object(session.claims.clone()));
     let verified = match identity.email_verified {
         Some(true) => ("verified", "badge badge--ok"),
         Some(false) => ("not verified", "badge badge--warn"),
