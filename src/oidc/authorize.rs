@@ -113,9 +113,7 @@ mod tests {
 
     fn params(url: &str) -> Vec<(String, String)> {
         let query = url.split_once('?').unwrap().1;
-        form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect()
+        crate::oidc::url::form_decode(query)
     }
 
     #[test]

@@ -33,8 +33,8 @@ impl CallbackParams {
     pub fn parse(query: &str) -> Result<Self, OidcError> {
         let query = query.strip_prefix(['?', '#']).unwrap_or(query);
         let mut params = CallbackParams::default();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            let slot = match name.as_ref() {
+        for (name, value) in super::url::form_decode(query) {
+            let slot = match name.as_str() {
                 "code" => &mut params.code,
                 "state" => &mut params.state,
                 "iss" => &mut params.iss,
@@ -49,7 +49,7 @@ impl CallbackParams {
                     detail: format!("The parameter \"{name}\" appears more than once."),
                 });
             }
-            *slot = Some(value.into_owned());
+            *slot = Some(value);
         }
         Ok(params)
     }

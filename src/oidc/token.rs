@@ -10,13 +10,13 @@ pub fn token_request_body(
     client_id: &str,
     code_verifier: &str,
 ) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "authorization_code")
-        .append_pair("code", code)
-        .append_pair("redirect_uri", redirect_uri)
-        .append_pair("client_id", client_id)
-        .append_pair("code_verifier", code_verifier)
-        .finish()
+    super::url::form_encode(&[
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("client_id", client_id),
+        ("code_verifier", code_verifier),
+    ])
 }
 
 #[derive(Debug, Clone, PartialEq)]

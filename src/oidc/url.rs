@@ -94,14 +94,81 @@ pub fn check_issuer(issuer: &str) -> Result<HttpUrl<'_>, UrlProblem> {
     Ok(url)
 }
 
+/// `application/x-www-form-urlencoded` (the URL Standard's serializer, as the
+/// `form_urlencoded` crate writes it; the tests compare the two): `*-._` and ASCII
+/// alphanumerics stay, space becomes `+`, every other byte `%XX`.
+pub fn form_encode(pairs: &[(&str, &str)]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        for (j, part) in [name, value].into_iter().enumerate() {
+            if j > 0 {
+                out.push('=');
+            }
+            for byte in part.bytes() {
+                match byte {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                        out.push(char::from(byte))
+                    }
+                    b' ' => out.push('+'),
+                    _ => {
+                        out.push('%');
+                        out.push(char::from(HEX[usize::from(byte >> 4)]));
+                        out.push(char::from(HEX[usize::from(byte & 15)]));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The URL Standard's `application/x-www-form-urlencoded` parser: `&`-separated, empty
+/// pieces skipped, split at the first `=`, `+` is a space, `%XX` decoded (a malformed
+/// escape is kept as written), and bytes that are not UTF-8 become U+FFFD.
+pub fn form_decode(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            (percent_decode(name), percent_decode(value))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let hex = |byte: u8| char::from(byte).to_digit(16);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        let escaped = (byte == b'%')
+            .then(|| Some(hex(*bytes.get(i + 1)?)? * 16 + hex(*bytes.get(i + 2)?)?))
+            .flatten();
+        match escaped {
+            Some(decoded) => {
+                // At most 0xff: two hex digits.
+                out.push(decoded as u8);
+                i += 3;
+            }
+            None => {
+                out.push(if byte == b'+' { b' ' } else { byte });
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Appends form-encoded parameters, keeping any query the endpoint already has
 /// (OAuth 2.0 section 3.1 allows one and says to retain it).
 pub fn with_query(base: &str, params: &[(&str, &str)]) -> String {
-    let mut encoder = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in params {
-        encoder.append_pair(name, value);
-    }
-    let query = encoder.finish();
+    let query = form_encode(params);
     let (without_fragment, _) = base.split_once('#').unwrap_or((base, ""));
     let separator = if !without_fragment.contains('?') {
         "?"
@@ -171,5 +238,78 @@ mod tests {
             with_query("https://a.example/auth?", &[("a", "1")]),
             "https://a.example/auth?a=1"
         );
+    }
+
+    #[test]
+    fn form_encoding_matches_the_form_urlencoded_crate() {
+        // Every byte value, in names and values, plus multi-byte UTF-8.
+        let all: String = (0u8..=127).map(char::from).collect();
+        let samples = [
+            "",
+            "plain",
+            "a b+c",
+            "x=y&z",
+            "%41%zz%",
+            "https://app.example/oidc/callback?x=1#f",
+            "é ü 漢字 🙂",
+            &all,
+        ];
+        for name in samples {
+            for value in samples {
+                let expected = form_urlencoded::Serializer::new(String::new())
+                    .append_pair(name, value)
+                    .finish();
+                assert_eq!(
+                    form_encode(&[(name, value)]),
+                    expected,
+                    "{name:?}={value:?}"
+                );
+            }
+        }
+        let expected = form_urlencoded::Serializer::new(String::new())
+            .append_pair("a", "1")
+            .append_pair("b", "2 3")
+            .finish();
+        assert_eq!(form_encode(&[("a", "1"), ("b", "2 3")]), expected);
+    }
+
+    #[test]
+    fn form_decoding_matches_the_form_urlencoded_crate() {
+        let queries = [
+            "",
+            "&",
+            "a",
+            "a=",
+            "=b",
+            "a=1&b=2",
+            "a=1&&b=2&",
+            "a=1=2",
+            "x=%41%42",
+            "x=%4",
+            "x=%zz1",
+            "x=%",
+            "x=%%41",
+            "x=a+b%2Bc",
+            "x=%C3%A9%F0%9F%99%82",
+            "x=%FF%FE",
+            "x=%C3",
+            "%61=%62",
+            "code=SplxlOBeZQQYbYS6WxSbIA&state=xyz&iss=https%3A%2F%2Fidp.example.com",
+            "é=ü&漢=字",
+        ];
+        for query in queries {
+            let expected: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+            assert_eq!(form_decode(query), expected, "{query:?}");
+        }
+        // Every escape %00..%FF round-trips through the encoder.
+        for byte in 0u8..=255 {
+            let query = format!("k=%{byte:02X}");
+            let expected: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+            assert_eq!(form_decode(&query), expected, "{query}");
+        }
     }
 }

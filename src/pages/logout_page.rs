@@ -6,6 +6,7 @@ use crate::auth::{browser, flow, use_auth, AuthContext, Notice};
 use crate::components::SignInButton;
 use crate::oidc::logout::end_session_url;
 use crate::oidc::random_token::random_token;
+use crate::oidc::url::form_decode;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -28,10 +29,10 @@ pub fn LogoutPage() -> impl IntoView {
         return view! { <p data-testid="frontchannel-logout">"Signed out."</p> }.into_any();
     }
     // The router updates the address before it renders a page, so this is /logout's own.
-    let returned_state =
-        form_urlencoded::parse(browser::current_search().trim_start_matches('?').as_bytes())
-            .find(|(name, _)| name == "state")
-            .map(|(_, value)| value.into_owned());
+    let returned_state = form_decode(browser::current_search().trim_start_matches('?'))
+        .into_iter()
+        .find(|(name, _)| name == "state")
+        .map(|(_, value)| value);
     let session = auth.state.with_untracked(|s| s.session().cloned());
 
     // Read before sign_out() clears this tab's storage.
