@@ -115,8 +115,9 @@ impl ProviderMetadata {
         if let Some(types) = &self.response_types_supported {
             if !types.iter().any(|t| t == response_type) {
                 return Err(invalid(format!(
-                    "`response_types_supported` is {types:?}, without \"{response_type}\"; \
-                     the flow configured here is not enabled for this provider"
+                    "`response_types_supported` is {}, without \"{response_type}\"; \
+                     the flow configured here is not enabled for this provider",
+                    super::json::list(types)
                 )));
             }
         }
@@ -124,7 +125,8 @@ impl ProviderMetadata {
             if let Some(modes) = &self.response_modes_supported {
                 if !modes.iter().any(|m| m == mode) {
                     return Err(invalid(format!(
-                        "`response_modes_supported` is {modes:?}, without \"{mode}\""
+                        "`response_modes_supported` is {}, without \"{mode}\"",
+                        super::json::list(modes)
                     )));
                 }
             }
@@ -150,8 +152,9 @@ impl ProviderMetadata {
         if let Some(methods) = &self.code_challenge_methods_supported {
             if !methods.iter().any(|m| m == super::pkce::METHOD_S256) {
                 return Err(invalid(format!(
-                    "`code_challenge_methods_supported` is {methods:?}, without \"S256\"; \
-                     PKCE with S256 is required"
+                    "`code_challenge_methods_supported` is {}, without \"S256\"; \
+                     PKCE with S256 is required",
+                    super::json::list(methods)
                 )));
             }
         }

@@ -210,7 +210,7 @@ impl IdTokenError {
         match self {
             IdTokenError::Malformed { detail } | IdTokenError::KeyUnusable { detail } => detail.clone(),
             IdTokenError::UnsupportedAlg { alg } => format!("alg \"{alg}\"; allowed: RS256/384/512, PS256/384/512, ES256, ES384, EdDSA."),
-            IdTokenError::CritUnsupported { names } => format!("crit: {names:?}"),
+            IdTokenError::CritUnsupported { names } => format!("crit: {}", super::json::list(names)),
             IdTokenError::UnexpectedTyp { typ } => format!(
                 "typ \"{typ}\" marks another kind of JWT (RFC 8725 3.11); an ID token has typ JWT or none."
             ),
@@ -220,7 +220,7 @@ impl IdTokenError {
             IdTokenError::AmbiguousKey => "The header has no kid and the JWKS holds several suitable keys (Core 10.1 requires a kid then).".into(),
             IdTokenError::BadSignature => "The signature does not verify with the provider's published key.".into(),
             IdTokenError::IssuerMismatch { expected, found } => format!("Expected iss \"{expected}\", got \"{found}\"."),
-            IdTokenError::AudienceMismatch { client_id, aud } => format!("Expected aud to contain \"{client_id}\", got {aud:?}."),
+            IdTokenError::AudienceMismatch { client_id, aud } => format!("Expected aud to contain \"{client_id}\", got {}.", super::json::list(aud)),
             IdTokenError::UntrustedAudience { audience } => format!("Audience \"{audience}\" is not trusted."),
             IdTokenError::AzpMismatch { client_id, azp: Some(azp) } => format!("azp is \"{azp}\", expected \"{client_id}\"."),
             IdTokenError::AzpMismatch { client_id, azp: None } => format!("The token has several audiences but no azp (expected \"{client_id}\")."),

@@ -97,6 +97,12 @@ pub trait Record: Sized {
     fn from_json(value: &Value) -> Option<Self>;
 }
 
+/// `items` as a JSON array, for messages: `["code","id_token"]`. (Not `{:?}`: Debug
+/// formatting of strings brings Unicode escaping tables into the bundle.)
+pub fn list(items: &[String]) -> String {
+    Value::from(items.to_vec()).to_string()
+}
+
 fn wrong_type(name: &str, expected: &str) -> String {
     format!("`{name}` must be {expected}")
 }
