@@ -12,6 +12,8 @@ cargo_home=${CARGO_HOME:-$HOME/.cargo}
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$cargo_home/registry/src/= --remap-path-prefix=$PWD/="
 trunk build --release --offline=true
 trunk build admin.html --release --offline=true --dist dist/admin --public-url /admin/
+node scripts/minify-glue.mjs dist
+node scripts/minify-glue.mjs dist/admin
 # What sso-server sends to browsers that accept gzip: compressed once, at the level the
 # size budget is measured at, instead of on every request.
 for file in dist/*.wasm dist/*.js dist/*.css dist/admin/*.wasm dist/admin/*.js dist/admin/*.css; do
