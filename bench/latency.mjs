@@ -78,7 +78,7 @@ function assertInstalled() {
   }
   const dist = appDist();
   if (!existsSync(join(dist, 'index.html'))) {
-    missing.push(`${dist}/index.html is missing: build the SPA with \`trunk build\` (or set BENCH_DIST).`);
+    missing.push(`${dist}/index.html is missing: build the SPA with \`scripts/build.sh\` (or set BENCH_DIST).`);
   }
   if (missing.length) throw new Error(`benchmark prerequisites missing:\n  - ${missing.join('\n  - ')}`);
 }

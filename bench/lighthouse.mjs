@@ -19,7 +19,7 @@
 //! budget (performance >= 95, accessibility 100, best practices 100) unless LH_NO_BUDGET=1, and 2
 //! when it cannot run. The IdP's and server's logs are tests/e2e/artifacts/bench-lighthouse.*.log.
 //!
-//! Prerequisites (as for the e2e tests): `trunk build` (dist/), `cargo build -p sso-server`
+//! Prerequisites (as for the e2e tests): `scripts/build.sh` (dist/), `cargo build -p sso-server`
 //! (target/debug/sso-server), `npm ci --prefix tests` (the dev IdP) and `npm ci --prefix bench`.
 //!
 //! Environment:
@@ -379,7 +379,7 @@ async function main() {
   const pages = selectedPages();
   const dist = distDir();
   if (!existsSync(join(dist, 'index.html'))) {
-    throw new Error(`${dist}/index.html is missing: build the SPA with \`trunk build\` (or set BENCH_DIST).`);
+    throw new Error(`${dist}/index.html is missing: build the SPA with \`scripts/build.sh\` (or set BENCH_DIST).`);
   }
   mkdirSync(RESULTS, { recursive: true });
 

@@ -9,5 +9,5 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("sso-web is a WebAssembly app: build it with `trunk build`.");
+    eprintln!("sso-web is a WebAssembly app: build it with `scripts/build.sh`.");
 }

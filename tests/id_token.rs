@@ -474,3 +474,47 @@ fn at_hash_binds_an_access_token_from_an_implicit_response() {
     let wrong_hash = with(|c| c["at_hash"] = "77QmUPtjPfzWtF2AnpK9RQ".into());
     assert_eq!(run(wrong_hash).unwrap_err().code(), "at_hash_mismatch");
 }
+
+/// Verifies like [`HostVerifier`] but hashes to nothing.
+struct EmptyDigest;
+
+impl sso_web::oidc::SignatureVerifier for EmptyDigest {
+    async fn verify(
+        &self,
+        alg: sso_web::oidc::jwt::Algorithm,
+        key: &sso_web::oidc::jwks::Jwk,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, String> {
+        HostVerifier
+            .verify(alg, key, signing_input, signature)
+            .await
+    }
+
+    async fn digest(&self, _: sso_web::oidc::jwt::Hash, _: &[u8]) -> Result<Vec<u8>, String> {
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn a_digest_of_the_wrong_length_never_matches_at_hash() {
+    // An empty digest would make the expected at_hash "", which this token carries.
+    let mut expect = expectations();
+    expect.access_token = Some("an-access-token".into());
+    let token = sign("es384", &with(|c| c["at_hash"] = "".into()));
+    let err = pollster::block_on(validate(
+        &token,
+        &jwks(&["es384"]),
+        &expect,
+        NOW,
+        &EmptyDigest,
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), "key_unusable");
+    assert!(
+        err.detail()
+            .contains("SHA-384 returned 0 bytes instead of 48"),
+        "{}",
+        err.detail()
+    );
+}

@@ -191,7 +191,7 @@ impl fmt::Display for ConfigError {
             ),
             Self::DistMissingIndex { index } => write!(
                 f,
-                "SSO_DIST must be the SPA build directory (run `trunk build --release`), but {} does not exist",
+                "SSO_DIST must be the SPA build directory (run `scripts/build.sh`), but {} does not exist",
                 index.display()
             ),
             Self::DistUnreadable { index, reason } => write!(

@@ -35,9 +35,15 @@ async fn send<T: DeserializeOwned>(
 /// main bundle's nav link, which needs no more than that: neither gloo-net nor a
 /// deserializer for the answer is then in the first visit's download.
 pub async fn accepts_admin(bearer: &str) -> bool {
+    // A 2xx that is not whoami's JSON (a static host's index.html for every path, say)
+    // does not count.
     crate::auth::http::get_with_bearer(WHOAMI, bearer)
         .await
-        .is_ok_and(|response| (200..300).contains(&response.status))
+        .is_ok_and(|response| {
+            (200..300).contains(&response.status)
+                && crate::oidc::json::Object::parse(&response.body)
+                    .is_ok_and(|who| matches!(who.opt_string("via"), Ok(Some(_))))
+        })
 }
 
 pub async fn whoami(bearer: &str) -> Result<WhoAmI, ApiError> {

@@ -181,10 +181,14 @@ pub async fn begin_login(config: &RuntimeConfig, return_to: &str) -> Result<(), 
         .map_err(|detail| OidcError::Browser {
             detail: format!("WebCrypto SHA-256 failed: {detail}"),
         })?;
+    let length = sha256.len();
+    let pkce = Pkce::from_sha256(verifier, &sha256).ok_or_else(|| OidcError::Browser {
+        detail: format!("WebCrypto SHA-256 returned {length} bytes instead of 32"),
+    })?;
     let random = LoginRandomness {
         state: browser::random_bytes()?,
         nonce: browser::random_bytes()?,
-        pkce: Pkce::from_sha256(verifier, &sha256),
+        pkce,
     };
     let now = browser::now_secs();
     let origin = browser::origin()?;

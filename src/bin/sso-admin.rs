@@ -8,5 +8,5 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("sso-admin is a WebAssembly app: build it with `trunk build admin.html`.");
+    eprintln!("sso-admin is a WebAssembly app: build it with `scripts/build.sh`.");
 }

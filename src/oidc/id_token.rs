@@ -288,10 +288,22 @@ pub async fn validate<V: SignatureVerifier>(
             .get("at_hash")
             .and_then(Value::as_str)
             .ok_or(IdTokenError::AtHashMissing)?;
+        let hash = alg.hash();
         let digest = verifier
-            .digest(alg.hash(), access_token.as_bytes())
+            .digest(hash, access_token.as_bytes())
             .await
             .map_err(|detail| IdTokenError::KeyUnusable { detail })?;
+        // A short digest would make the comparison meaningless (an empty one matches "").
+        if digest.len() != hash.digest_len() {
+            return Err(IdTokenError::KeyUnusable {
+                detail: format!(
+                    "{} returned {} bytes instead of {}",
+                    hash.name(),
+                    digest.len(),
+                    hash.digest_len()
+                ),
+            });
+        }
         if !constant_time_eq(at_hash.as_bytes(), token_hash(&digest).as_bytes()) {
             return Err(IdTokenError::AtHashMismatch);
         }

@@ -74,6 +74,15 @@ pub enum Hash {
 }
 
 impl Hash {
+    /// The digest's length in bytes.
+    pub fn digest_len(self) -> usize {
+        match self {
+            Hash::Sha256 => 32,
+            Hash::Sha384 => 48,
+            Hash::Sha512 => 64,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Hash::Sha256 => "SHA-256",

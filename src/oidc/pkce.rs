@@ -16,11 +16,12 @@ pub struct Pkce {
 impl Pkce {
     /// From `verifier` and `sha256`, the SHA-256 of its ASCII bytes:
     /// `challenge = BASE64URL(SHA256(ASCII(code_verifier)))` (RFC 7636 section 4.2).
-    pub fn from_sha256(verifier: String, sha256: &[u8]) -> Self {
-        Pkce {
+    /// `None` unless `sha256` is 32 bytes long.
+    pub fn from_sha256(verifier: String, sha256: &[u8]) -> Option<Self> {
+        (sha256.len() == 32).then(|| Pkce {
             verifier,
             challenge: super::b64::encode(sha256),
-        }
+        })
     }
 }
 
@@ -35,7 +36,7 @@ pub(crate) fn test_pkce(random: [u8; 32]) -> Pkce {
     use sha2::{Digest, Sha256};
     let verifier = code_verifier(random);
     let digest = Sha256::digest(verifier.as_bytes());
-    Pkce::from_sha256(verifier, &digest)
+    Pkce::from_sha256(verifier, &digest).expect("a SHA-256 is 32 bytes")
 }
 
 #[cfg(test)]
@@ -52,11 +53,14 @@ mod tests {
         let verifier = code_verifier(random);
         assert_eq!(verifier, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         let digest = Sha256::digest(verifier.as_bytes());
-        let pkce = Pkce::from_sha256(verifier, &digest);
+        let pkce = Pkce::from_sha256(verifier.clone(), &digest).unwrap();
         assert_eq!(
             pkce.challenge,
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
+        // Anything but 32 bytes is not a SHA-256.
+        assert_eq!(Pkce::from_sha256(verifier.clone(), &digest[..31]), None);
+        assert_eq!(Pkce::from_sha256(verifier, &[]), None);
     }
 
     #[test]

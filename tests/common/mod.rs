@@ -105,5 +105,5 @@ pub fn pkce(random: [u8; 32]) -> sso_web::oidc::pkce::Pkce {
     use sha2::{Digest, Sha256};
     let verifier = sso_web::oidc::pkce::code_verifier(random);
     let digest = Sha256::digest(verifier.as_bytes());
-    sso_web::oidc::pkce::Pkce::from_sha256(verifier, &digest)
+    sso_web::oidc::pkce::Pkce::from_sha256(verifier, &digest).expect("a SHA-256 is 32 bytes")
 }

@@ -207,7 +207,7 @@ export function assertBuilt() {
   const dist = join(REPO_ROOT, 'dist');
   const problems = [];
   if (!existsSync(join(dist, 'index.html'))) {
-    problems.push(`${dist}/index.html is missing: build the SPA with \`trunk build\` at the repo root.`);
+    problems.push(`${dist}/index.html is missing: build the SPA with \`scripts/build.sh\` at the repo root.`);
   }
   const bin = serverBinary();
   if (!existsSync(bin)) {
