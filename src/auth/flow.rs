@@ -43,10 +43,6 @@ pub fn config_in_page() -> Option<Result<RuntimeConfig, OidcError>> {
 /// `sso-config.json` (static hosting without the server).
 pub async fn fetch_config() -> Result<RuntimeConfig, OidcError> {
     let _span = browser::Span::start("config");
-    fetch_config_from_network().await
-}
-
-async fn fetch_config_from_network() -> Result<RuntimeConfig, OidcError> {
     let failed = |url: &str, detail: String| OidcError::ConfigInvalid {
         detail: format!("{url}: {detail}"),
     };

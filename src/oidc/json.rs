@@ -9,42 +9,49 @@
 //! RFC 7515 section 4 and RFC 7519 section 4 allow for JOSE (serde's derive refused them).
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
-pub struct Object(Map<String, Value>);
+/// A JSON object: owned when parsed from text, borrowed when read out of a `Value`.
+pub struct Object<'a>(Cow<'a, Map<String, Value>>);
 
-impl Object {
+impl Object<'static> {
     /// `text` as a JSON object; the error says what it is instead.
     pub fn parse(text: &str) -> Result<Self, String> {
         match serde_json::from_str(text) {
-            Ok(Value::Object(members)) => Ok(Object(members)),
+            Ok(Value::Object(members)) => Ok(Object(Cow::Owned(members))),
             Ok(_) => Err("it is JSON but not an object".into()),
             Err(e) => Err(format!("it is not JSON ({e})")),
         }
     }
+}
 
-    pub fn from_value(value: &Value) -> Option<Self> {
-        value.as_object().cloned().map(Object)
+impl<'a> Object<'a> {
+    pub fn from_value(value: &'a Value) -> Option<Self> {
+        value
+            .as_object()
+            .map(|members| Object(Cow::Borrowed(members)))
     }
 
+    /// The members, copied only if borrowed.
     pub fn into_map(self) -> Map<String, Value> {
-        self.0
+        self.0.into_owned()
     }
 
     fn get(&self, name: &str) -> Option<&Value> {
         self.0.get(name).filter(|value| !value.is_null())
     }
 
+    /// A member that must be there (and not `null`).
+    fn required(&self, name: &str) -> Result<&Value, String> {
+        self.get(name).ok_or_else(|| format!("`{name}` is missing"))
+    }
+
     pub fn string(&self, name: &str) -> Result<String, String> {
-        self.opt_string(name)?
-            .ok_or_else(|| format!("`{name}` is missing"))
+        text(name, self.required(name)?)
     }
 
     pub fn opt_string(&self, name: &str) -> Result<Option<String>, String> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(wrong_type(name, "a string")),
-        }
+        self.get(name).map(|value| text(name, value)).transpose()
     }
 
     pub fn opt_strings(&self, name: &str) -> Result<Option<Vec<String>>, String> {
@@ -69,23 +76,15 @@ impl Object {
             Some(_) => Err(wrong_type(name, "true or false")),
         }
     }
-}
 
-impl Object {
     pub fn u64(&self, name: &str) -> Result<u64, String> {
-        match self.get(name) {
-            None => Err(format!("`{name}` is missing")),
-            Some(value) => value
-                .as_u64()
-                .ok_or_else(|| wrong_type(name, "a non-negative integer")),
-        }
+        self.required(name)?
+            .as_u64()
+            .ok_or_else(|| wrong_type(name, "a non-negative integer"))
     }
 
-    pub fn object(&self, name: &str) -> Result<Object, String> {
-        match self.get(name) {
-            None => Err(format!("`{name}` is missing")),
-            Some(value) => Object::from_value(value).ok_or_else(|| wrong_type(name, "an object")),
-        }
+    pub fn object(&self, name: &str) -> Result<Object<'_>, String> {
+        Object::from_value(self.required(name)?).ok_or_else(|| wrong_type(name, "an object"))
     }
 }
 
@@ -101,6 +100,13 @@ pub trait Record: Sized {
 /// formatting of strings brings Unicode escaping tables into the bundle.)
 pub fn list(items: &[String]) -> String {
     Value::from(items.to_vec()).to_string()
+}
+
+fn text(name: &str, value: &Value) -> Result<String, String> {
+    value
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| wrong_type(name, "a string"))
 }
 
 fn wrong_type(name: &str, expected: &str) -> String {
