@@ -52,6 +52,10 @@ pub struct RuntimeConfig {
     /// `fragment` (static hosting).
     #[serde(default)]
     pub response_mode: Option<ResponseMode>,
+    /// Came from sso-server (the page or its API), not a static `sso-config.json`: the
+    /// session is then the server's.
+    #[serde(skip)]
+    pub from_server: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +111,7 @@ impl RuntimeConfig {
                 .opt_string("response_mode")?
                 .map(ResponseMode::try_from)
                 .transpose()?,
+            from_server: false,
         })
     }
 
@@ -265,6 +270,7 @@ mod tests {
                 groups_claim: "roles".into(),
                 token_relay: true,
                 response_mode: Some(ResponseMode::Fragment),
+                from_server: false,
             },
         ];
         for config in configs {

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod config;
+pub mod contract;
 pub mod format;
 pub mod oidc;
 
@@ -13,6 +14,11 @@ pub mod host_verifier;
 
 #[cfg(target_arch = "wasm32")]
 pub mod admin_app;
+
+/// Talc instead of dlmalloc (both bundles, and the browser tests).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]

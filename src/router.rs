@@ -45,7 +45,7 @@ impl Router {
     /// bundle renders it, else by a full page load.
     pub fn navigate(self, target: &str, replace: bool) {
         let path = normalize(target.split(['?', '#']).next().unwrap_or("/"));
-        if !self.routes.contains(&path.as_str()) {
+        if !self.renders(&path) {
             let _ = if replace {
                 browser::replace_away(target)
             } else {
@@ -58,6 +58,12 @@ impl Router {
             window.scroll_to_with_x_and_y(0.0, 0.0);
         }
         self.set_path(path);
+    }
+
+    /// Whether this bundle renders `target` in place (else going there loads a page).
+    pub fn renders(self, target: &str) -> bool {
+        let path = normalize(target.split(['?', '#']).next().unwrap_or("/"));
+        self.routes.contains(&path.as_str())
     }
 
     fn set_path(self, path: String) {

@@ -41,7 +41,7 @@ fn sign_in_end_to_end_without_io() {
     let metadata = metadata();
     let random = LoginRandomness {
         state: [7; 32],
-        nonce: [8; 32],
+        nonce: nonce([8; 32]),
         pkce: pkce([9; 32]),
     };
     let (pending, request) = prepare(&metadata, &code_flow(), "/", NOW, random);
@@ -94,7 +94,7 @@ fn implicit_sign_in_without_io() {
     let metadata = metadata();
     let random = LoginRandomness {
         state: [3; 32],
-        nonce: [4; 32],
+        nonce: nonce([4; 32]),
         pkce: pkce([5; 32]),
     };
     let settings = LoginSettings {
@@ -153,7 +153,7 @@ fn a_token_for_another_sign_in_fails_on_nonce() {
     let metadata = metadata();
     let random = LoginRandomness {
         state: [1; 32],
-        nonce: [2; 32],
+        nonce: nonce([2; 32]),
         pkce: pkce([3; 32]),
     };
     let (pending, _) = prepare(&metadata, &code_flow(), "/", NOW, random);

@@ -130,6 +130,7 @@ fn pending(state: &str, created_at: u64) -> PendingLogin {
     PendingLogin {
         state: state.into(),
         nonce: "n".into(),
+        nonce_secret: "s".into(),
         code_verifier: "v".into(),
         return_to: "/me".into(),
         created_at,
@@ -179,20 +180,21 @@ fn a_session_survives_a_reload_and_a_mistyped_one_is_dropped() {
         "iss": "https://idp.example.com", "sub": "248289761001", "name": "Jane Doe",
         "roles": ["admins", "staff"], "exp": 2_000_000_000u64
     });
-    let header = sso_web::oidc::jwt::JoseHeader {
-        alg: "RS256".into(),
-        kid: Some("k1".into()),
-        typ: None,
-        crit: None,
+    let claims = claims.as_object().expect("object").clone();
+    let session = Session {
+        identity: sso_web::oidc::Identity::from_claims(&claims, "roles"),
+        is_admin: false,
+        signed_in_at: 1_000,
+        expires_at: 2_000_000_000,
+        idle_expires_at: None,
+        id_token: sso_web::contract::session::TokenFacts {
+            alg: "RS256".into(),
+            kid: Some("k1".into()),
+            issued_at: 1_000,
+            expires_at: 2_000_000_000,
+            claims,
+        },
     };
-    let session = Session::new(
-        "a.b.c".into(),
-        header,
-        claims.as_object().expect("object").clone(),
-        "roles",
-        1_000,
-        2_000_000_000,
-    );
     session::save(&store, &session).expect("save");
     match session::restore(&store, 1_500) {
         AuthState::SignedIn(restored) => {

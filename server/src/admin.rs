@@ -1,20 +1,25 @@
-//! The admin API under /api/v1/admin: the SSO settings (GET, and PUT with If-Match on the version), their audit log, and who the caller is.
+//! The admin API under /api/v1/admin: the SSO settings (GET, and PUT with If-Match on the version), their audit log, who the caller is, and the live sessions (list, end one, end all others).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use sso_web::contract::session::{RevokedCount, SessionList, SessionSummary};
 
-use crate::auth::{authenticate, AdminIdentity};
+use crate::auth::{Admin, AdminIdentity};
 use crate::error::AdminError;
+use crate::session::{self, now_secs};
 use crate::settings::{self, CurrentSettings};
-use crate::store::{AuditEntry, UpdateOutcome};
+use crate::store::{AuditEntry, EndReason, UpdateOutcome};
 use crate::{blocking, log, AppState};
+
+/// The session list is for a person to read; past this many, the newest are shown.
+pub const MAX_LISTED_SESSIONS: u32 = 500;
 
 /// Settings bodies are a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -38,18 +43,17 @@ fn settings_response(state: &AppState, current: &CurrentSettings) -> Response {
 
 pub async fn get_settings(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _admin: Admin,
 ) -> Result<Response, AdminError> {
-    authenticate(&state, &headers).await?;
     Ok(settings_response(&state, &state.current()))
 }
 
 pub async fn put_settings(
     State(state): State<Arc<AppState>>,
+    Admin(admin): Admin,
     request: Request,
 ) -> Result<Response, AdminError> {
     let (parts, body) = request.into_parts();
-    let admin = authenticate(&state, &parts.headers).await?;
     let expected = if_match(&parts.headers, state.current().version())?;
     if !is_json(&parts.headers) {
         return Err(AdminError::InvalidJson(
@@ -76,7 +80,16 @@ pub async fn put_settings(
                 actor.kind.as_str(),
                 fields.join(", ")
             ));
-            state.publish(snapshot.clone());
+            let before = state.current();
+            let now = state.publish(snapshot.clone());
+            let moved = |c: &CurrentSettings| {
+                c.sso
+                    .as_ref()
+                    .map(|sso| (sso.issuer.as_str().to_owned(), sso.client_id.clone()))
+            };
+            if moved(&before) != moved(&now) {
+                session::end_sessions_for_settings(&state, &now, admin.actor()).await;
+            }
             snapshot
         }
     };
@@ -137,9 +150,9 @@ struct AuditPage {
 
 pub async fn audit(
     State(state): State<Arc<AppState>>,
+    _admin: Admin,
     request: Request,
 ) -> Result<Response, AdminError> {
-    authenticate(&state, request.headers()).await?;
     let (limit, before) = audit_query(request.uri().query().unwrap_or(""))?;
     let store = Arc::clone(&state.store);
     let (entries, next_before) = blocking(move || store.audit(limit, before)).await?;
@@ -195,11 +208,8 @@ struct WhoAmI {
     groups: Vec<String>,
 }
 
-pub async fn whoami(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-) -> Result<Response, AdminError> {
-    let body = match authenticate(&state, &headers).await? {
+pub async fn whoami(Admin(admin): Admin) -> Result<Response, AdminError> {
+    let body = match admin {
         AdminIdentity::Sso {
             subject,
             name,
@@ -219,6 +229,79 @@ pub async fn whoami(
         },
     };
     Ok(([no_store()], Json(body)).into_response())
+}
+
+/// The live sessions, newest first.
+pub async fn sessions(
+    State(state): State<Arc<AppState>>,
+    Admin(admin): Admin,
+) -> Result<Response, AdminError> {
+    let store = Arc::clone(&state.store);
+    let idle = state.sessions.idle.map(|d| d.as_secs());
+    let now = now_secs();
+    let rows = blocking(move || store.active_sessions(now, idle, MAX_LISTED_SESSIONS)).await?;
+    let own = admin.session_id();
+    let sessions = rows
+        .into_iter()
+        .map(|row| SessionSummary {
+            id: row.id,
+            current: own == Some(row.id),
+            idle_expires_at: idle.map(|i| row.last_used_at.saturating_add(i)),
+            user: row.display,
+            subject: row.subject,
+            signed_in_at: row.signed_in_at,
+            last_used_at: row.last_used_at,
+            expires_at: row.expires_at,
+        })
+        .collect();
+    Ok(([no_store()], Json(SessionList { sessions })).into_response())
+}
+
+/// Ends one session: its cookie gets `401 session_revoked` from then on.
+pub async fn end_session(
+    State(state): State<Arc<AppState>>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, AdminError> {
+    let id: i64 = id.parse().map_err(|_| AdminError::SessionNotFound)?;
+    let store = Arc::clone(&state.store);
+    let actor = admin.actor();
+    let version = state.current().version();
+    let ended =
+        blocking(move || store.end_session(id, EndReason::Revoked, now_secs(), &actor, version))
+            .await?;
+    if !ended {
+        return Err(AdminError::SessionNotFound);
+    }
+    log(&format!(
+        "sso-server: session {id} ended by {}",
+        admin.actor().name
+    ));
+    Ok((StatusCode::NO_CONTENT, [no_store()]).into_response())
+}
+
+/// "Sign out everyone else": every session but the caller's own.
+pub async fn end_other_sessions(
+    State(state): State<Arc<AppState>>,
+    Admin(admin): Admin,
+) -> Result<Response, AdminError> {
+    let store = Arc::clone(&state.store);
+    let actor = admin.actor();
+    let keep = admin.session_id();
+    let version = state.current().version();
+    let ended =
+        blocking(move || store.end_other_sessions(keep, now_secs(), &actor, version)).await?;
+    log(&format!(
+        "sso-server: {ended} session(s) ended by {} (sign out everyone else)",
+        admin.actor().name
+    ));
+    Ok((
+        [no_store()],
+        Json(RevokedCount {
+            ended: ended as u64,
+        }),
+    )
+        .into_response())
 }
 
 #[cfg(test)]

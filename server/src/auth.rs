@@ -1,19 +1,20 @@
-//! Who may use /api/v1/admin/*: a Bearer ID token (OIDC Core 3.1.3.7 via sso-web's validator, without a nonce) of a member of SSO_ADMIN_GROUPS, or the setup token.
+//! Who may use /api/v1/admin/*: a signed-in user (the session cookie) in one of SSO_ADMIN_GROUPS, or whoever holds the setup token (`Authorization: Bearer`). The `Admin` extractor is the only way a handler learns it. An ID token is no credential here: it is traded once for a session (`session::exchange`).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use axum::http::{header, HeaderMap};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use sso_web::host_verifier::HostVerifier;
-use sso_web::oidc::id_token::{validate, IdTokenError, IdTokenExpectations};
-use sso_web::oidc::identity::{GroupsSource, Identity};
+use sso_web::oidc::identity::GroupsSource;
 use sso_web::oidc::{Jwks, ProviderMetadata};
 
 use crate::discovery::fetch_limited;
-use crate::error::AdminError;
+use crate::error::{AdminError, SessionError};
+use crate::session::{self, csrf};
 use crate::store::{Actor, ActorKind};
 use crate::AppState;
 
@@ -31,6 +32,9 @@ pub const MIN_FORCED_REFETCH: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminIdentity {
     Sso {
+        /// The session the request came with.
+        session_id: i64,
+        issuer: String,
         subject: String,
         name: Option<String>,
         /// Shown in the audit log: email, else username, else subject.
@@ -43,15 +47,46 @@ pub enum AdminIdentity {
 impl AdminIdentity {
     pub fn actor(&self) -> Actor {
         match self {
-            Self::Sso { actor, .. } => Actor {
+            Self::Sso {
+                actor,
+                issuer,
+                subject,
+                ..
+            } => Actor {
                 name: actor.clone(),
                 kind: ActorKind::Sso,
+                id: Some(format!("{issuer} {subject}")),
             },
             Self::SetupToken => Actor {
                 name: "setup token".to_owned(),
                 kind: ActorKind::SetupToken,
+                id: None,
             },
         }
+    }
+
+    /// The caller's own session, if they came with one.
+    pub fn session_id(&self) -> Option<i64> {
+        match self {
+            Self::Sso { session_id, .. } => Some(*session_id),
+            Self::SetupToken => None,
+        }
+    }
+}
+
+/// An administrator, as an extractor: a handler that takes it runs only for one.
+pub struct Admin(pub AdminIdentity);
+
+impl FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(state, &parts.method, &parts.headers)
+            .await
+            .map(Admin)
     }
 }
 
@@ -77,21 +112,65 @@ fn unauthenticated(message: impl Into<String>) -> AdminError {
     AdminError::Unauthenticated(message.into())
 }
 
-/// Checks the request's Bearer credential. The setup token is tried first
-/// (it is a hash comparison); a credential that is not the setup token and
-/// has the three parts of a JWS is checked as an ID token.
+/// The setup token when the request has an `Authorization` header, else the session
+/// cookie. A cookie-authenticated change must pass the CSRF check; a Bearer credential is
+/// not sent by browsers on their own, so it needs none.
 pub async fn authenticate(
     state: &AppState,
+    method: &Method,
     headers: &HeaderMap,
 ) -> Result<AdminIdentity, AdminError> {
-    let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {
-        unauthenticated(
-            "missing Authorization header: send \"Authorization: Bearer <ID token or setup token>\"",
-        )
-    })?;
-    let value = value
-        .to_str()
-        .map_err(|_| unauthenticated("the Authorization header is not ASCII"))?;
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        return setup_token(state, value.to_str().ok()).await;
+    }
+    let session = match session::lookup(state, headers).await {
+        Ok(session) => session,
+        Err(SessionError::NoSession) => {
+            return Err(unauthenticated(
+                "not signed in: sign in through SSO, or send the setup token as \"Authorization: Bearer <setup token>\"",
+            ))
+        }
+        Err(SessionError::Expired) => {
+            return Err(unauthenticated(
+                "the session has expired: sign in again",
+            ))
+        }
+        Err(SessionError::Revoked) => {
+            return Err(unauthenticated(
+                "the session was signed out or revoked: sign in again",
+            ))
+        }
+        Err(_) => return Err(AdminError::Internal),
+    };
+    if csrf::is_unsafe(method) {
+        csrf::check(headers, state.sessions.public_origin.as_deref())?;
+    }
+    let identity = &session.info.identity;
+    let actor = session.row.display.clone();
+    if !session.info.is_admin {
+        let overage = if identity.groups_source == GroupsSource::Overage {
+            " (the ID token had a group overage marker instead of the groups: assign the admin group to the application or emit fewer groups)"
+        } else {
+            ""
+        };
+        // The admin groups are not named: they are no business of a non-admin.
+        return Err(AdminError::NotAdmin(format!(
+            "{actor} is signed in but is not an administrator: ask an administrator to add you to an admin group at the identity provider, then sign in again{overage}"
+        )));
+    }
+    session::touch(state, &session).await;
+    Ok(AdminIdentity::Sso {
+        session_id: session.row.id,
+        issuer: session.row.issuer.clone(),
+        subject: identity.sub.clone(),
+        name: (identity.display_name() != identity.sub).then(|| identity.display_name().to_owned()),
+        actor,
+        groups: identity.groups.clone(),
+    })
+}
+
+async fn setup_token(state: &AppState, value: Option<&str>) -> Result<AdminIdentity, AdminError> {
+    let value = value.ok_or_else(|| unauthenticated("the Authorization header is not ASCII"))?;
     let (scheme, credential) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(unauthenticated(
@@ -106,72 +185,13 @@ pub async fn authenticate(
         return Ok(AdminIdentity::SetupToken);
     }
     if credential.split('.').count() == 3 {
-        return check_id_token(state, credential).await;
+        return Err(unauthenticated(
+            "an ID token is not an admin credential: sign in through SSO for a session cookie, or send the setup token",
+        ));
     }
     Err(unauthenticated(
-        "the Bearer credential is neither an ID token nor the current setup token",
+        "the Bearer credential is not the current setup token",
     ))
-}
-
-async fn check_id_token(state: &AppState, token: &str) -> Result<AdminIdentity, AdminError> {
-    let current = state.current();
-    let (Some(sso), Some(keys)) = (current.sso.as_ref(), state.keys()) else {
-        return Err(unauthenticated(
-            "SSO is not configured on this server yet, so an ID token cannot be checked: use the setup token",
-        ));
-    };
-    let (jwks, provider_algs) = keys.current().await?;
-    let expect = IdTokenExpectations {
-        issuer: sso.issuer.as_str().to_owned(),
-        client_id: sso.client_id.clone(),
-        // The admin API never sent an authorization request: no nonce to compare.
-        nonce: None,
-        trusted_audiences: Vec::new(),
-        provider_algs,
-        access_token: None,
-    };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let mut result = validate(token, &jwks, &expect, now, &HostVerifier).await;
-    if let Err(IdTokenError::UnknownKey { .. }) = result {
-        if let Some(fresh) = keys.refetch().await {
-            result = validate(token, &fresh, &expect, now, &HostVerifier).await;
-        }
-    }
-    let token = result.map_err(|e| {
-        unauthenticated(format!(
-            "the ID token was rejected ({}): {} {}",
-            e.code(),
-            e.title(),
-            e.detail()
-        ))
-    })?;
-    let identity = Identity::from_claims(&token.raw_claims, &current.groups_claim);
-    let actor = identity
-        .email
-        .clone()
-        .or_else(|| identity.preferred_username.clone())
-        .unwrap_or_else(|| identity.sub.clone());
-    let admin_groups = &state.admin_groups;
-    if !identity.groups.iter().any(|g| admin_groups.contains(g)) {
-        let overage = if identity.groups_source == GroupsSource::Overage {
-            " (the ID token has a group overage marker instead of the groups: assign the admin group to the application or emit fewer groups)"
-        } else {
-            ""
-        };
-        return Err(AdminError::NotAdmin(format!(
-            "{actor} is signed in but not an administrator: the admin API requires membership in one of: {}{overage}",
-            admin_groups.join(", ")
-        )));
-    }
-    Ok(AdminIdentity::Sso {
-        subject: identity.sub.clone(),
-        name: (identity.display_name() != identity.sub).then(|| identity.display_name().to_owned()),
-        actor,
-        groups: identity.groups,
-    })
 }
 
 struct Fetched {

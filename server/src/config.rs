@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Serialize;
 use url::{Host, Url};
@@ -15,6 +16,10 @@ pub const DEFAULT_GROUPS_CLAIM: &str = "groups";
 pub const DEFAULT_ADMIN_GROUPS: &str = "admins";
 /// Shorter setup tokens could be guessed online.
 pub const MIN_BOOTSTRAP_TOKEN_LEN: usize = 16;
+/// W&B Server's `SESSION_LENGTH` default: 720 hours, 30 days.
+pub const DEFAULT_SESSION_LENGTH: Duration = Duration::from_secs(720 * 3600);
+/// Longer lengths are surely a typo (and would overflow cookie dates).
+pub const MAX_SESSION_LENGTH: Duration = Duration::from_secs(10 * 365 * 86_400);
 
 /// The SPA always requests these, so they are not echoed back in `scopes`.
 const BASE_SCOPES: [&str; 3] = ["openid", "profile", "email"];
@@ -32,6 +37,95 @@ pub struct Config {
     pub bootstrap_token: Option<Secret>,
     /// The OIDC_* variables, each of which overrides the stored value.
     pub env: EnvSettings,
+    /// SSO_SESSION_LENGTH, SSO_SESSION_IDLE and SSO_PUBLIC_URL.
+    pub sessions: SessionConfig,
+}
+
+/// How long server sessions last, and where the server is reached (for the cookie's
+/// attributes and the CSRF check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// Absolute, from sign-in; use does not extend it.
+    pub length: Duration,
+    /// Ends a session unused for this long; off when `None`.
+    pub idle: Option<Duration>,
+    /// The origin users reach the server at, when it is set.
+    pub public_url: Option<PublicUrl>,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            length: DEFAULT_SESSION_LENGTH,
+            idle: None,
+            public_url: None,
+        }
+    }
+}
+
+/// SSO_PUBLIC_URL: the scheme, host and port browsers use, which the server cannot see
+/// behind a proxy that terminates TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    origin: String,
+    https: bool,
+}
+
+impl PublicUrl {
+    pub fn parse(value: &str) -> Result<Self, ConfigError> {
+        let invalid = || ConfigError::InvalidPublicUrl {
+            value: value.to_owned(),
+        };
+        let url = Url::parse(value.trim()).map_err(|_| invalid())?;
+        let https = match url.scheme() {
+            "https" => true,
+            "http" => false,
+            _ => return Err(invalid()),
+        };
+        if url.host().is_none()
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.path() != "/"
+            || url.query().is_some()
+            || url.fragment().is_some()
+            || value.contains(['?', '#'])
+        {
+            return Err(invalid());
+        }
+        Ok(Self {
+            origin: url.origin().ascii_serialization(),
+            https,
+        })
+    }
+
+    /// `https://sso.example.com` (no trailing slash; the default port left out).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+}
+
+/// `720` (hours, as W&B's `SESSION_LENGTH`), or a number with a unit: `90s`, `30m`, `12h`,
+/// `30d`. Zero is refused: a session that ends as it starts is a mistake.
+pub fn parse_duration(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => value.split_at(at),
+        None => (value, "h"),
+    };
+    let seconds_per = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    let number: u64 = number.parse().ok()?;
+    let secs = number.checked_mul(seconds_per)?;
+    (secs > 0).then(|| Duration::from_secs(secs))
 }
 
 /// The SSO settings given by the environment. Each field is `None` when its
@@ -137,6 +231,14 @@ pub enum ConfigError {
     InvalidListen {
         value: String,
     },
+    InvalidDuration {
+        var: &'static str,
+        value: String,
+    },
+    IdleLongerThanLength,
+    InvalidPublicUrl {
+        value: String,
+    },
     DistMissingIndex {
         index: PathBuf,
     },
@@ -188,6 +290,18 @@ impl fmt::Display for ConfigError {
             Self::InvalidListen { value } => write!(
                 f,
                 "SSO_LISTEN must be an IP address and port such as 127.0.0.1:8080 or [::]:8080, got {value:?}"
+            ),
+            Self::InvalidDuration { var, value } => write!(
+                f,
+                "{var} must be a number of hours (720) or a number with a unit s, m, h or d (90s, 30m, 12h, 30d), more than zero and at most 10 years, got {value:?}"
+            ),
+            Self::IdleLongerThanLength => write!(
+                f,
+                "SSO_SESSION_IDLE is longer than SSO_SESSION_LENGTH, so it would never end a session: shorten it, or unset it to turn idle expiry off"
+            ),
+            Self::InvalidPublicUrl { value } => write!(
+                f,
+                "SSO_PUBLIC_URL must be the http or https origin browsers reach this server at, such as https://sso.example.com (no path, query or user name), got {value:?}"
             ),
             Self::DistMissingIndex { index } => write!(
                 f,
@@ -276,6 +390,27 @@ impl Config {
                 .transpose()?,
         };
 
+        let duration = |var: &'static str| -> Result<Option<Duration>, ConfigError> {
+            get(var)
+                .map(|value| {
+                    parse_duration(&value)
+                        .filter(|d| *d <= MAX_SESSION_LENGTH)
+                        .ok_or(ConfigError::InvalidDuration { var, value })
+                })
+                .transpose()
+        };
+        let sessions = SessionConfig {
+            length: duration("SSO_SESSION_LENGTH")?.unwrap_or(DEFAULT_SESSION_LENGTH),
+            idle: duration("SSO_SESSION_IDLE")?,
+            public_url: get("SSO_PUBLIC_URL")
+                .as_deref()
+                .map(PublicUrl::parse)
+                .transpose()?,
+        };
+        if sessions.idle.is_some_and(|idle| idle > sessions.length) {
+            return Err(ConfigError::IdleLongerThanLength);
+        }
+
         Ok(Self {
             listen,
             dist,
@@ -283,6 +418,7 @@ impl Config {
             admin_groups,
             bootstrap_token,
             env,
+            sessions,
         })
     }
 
@@ -484,6 +620,89 @@ mod tests {
             env.client_secret,
             Some(("OIDC_SECRET", Secret::new("s3cr3t")))
         );
+    }
+
+    #[test]
+    fn session_lengths_and_public_url() {
+        let defaults = parse(&[]).expect("valid").sessions;
+        assert_eq!(defaults, SessionConfig::default());
+        assert_eq!(defaults.length, Duration::from_secs(30 * 86_400));
+        for (text, secs) in [
+            ("720", 720 * 3600),
+            ("1", 3600),
+            ("90s", 90),
+            ("30m", 1800),
+            ("12h", 43_200),
+            ("30d", 2_592_000),
+            (" 7d ", 604_800),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Some(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "0",
+            "0s",
+            "-5",
+            "1.5h",
+            "5w",
+            "h",
+            "5 h",
+            "5H",
+            "1e3",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad:?}");
+        }
+        let config = parse(&[
+            ("SSO_SESSION_LENGTH", "60s"),
+            ("SSO_SESSION_IDLE", "20s"),
+            ("SSO_PUBLIC_URL", "https://SSO.example.com:443/"),
+        ])
+        .expect("valid")
+        .sessions;
+        assert_eq!(config.length, Duration::from_secs(60));
+        assert_eq!(config.idle, Some(Duration::from_secs(20)));
+        let public = config.public_url.expect("set");
+        assert_eq!(public.origin(), "https://sso.example.com");
+        assert!(public.is_https());
+
+        for (var, value) in [
+            ("SSO_SESSION_LENGTH", "30 days"),
+            ("SSO_SESSION_LENGTH", "0"),
+            ("SSO_SESSION_LENGTH", "3651d"),
+            ("SSO_SESSION_IDLE", "soon"),
+        ] {
+            let err = parse(&[(var, value)]).expect_err("invalid");
+            assert_eq!(
+                err,
+                ConfigError::InvalidDuration {
+                    var,
+                    value: value.to_owned()
+                }
+            );
+            assert!(err.to_string().starts_with(var), "{err}");
+        }
+        assert_eq!(
+            parse(&[("SSO_SESSION_LENGTH", "1h"), ("SSO_SESSION_IDLE", "2h")]),
+            Err(ConfigError::IdleLongerThanLength)
+        );
+        for bad in [
+            "sso.example.com",
+            "ftp://sso.example.com",
+            "https://sso.example.com/app",
+            "https://sso.example.com/?x",
+            "https://u:p@sso.example.com",
+        ] {
+            let err = parse(&[("SSO_PUBLIC_URL", bad)]).expect_err("invalid");
+            assert!(
+                err.to_string().starts_with("SSO_PUBLIC_URL"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

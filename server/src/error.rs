@@ -67,7 +67,7 @@ macro_rules! display_code_message {
     )+};
 }
 
-display_code_message!(ApiError, FlowError, AdminError);
+display_code_message!(ApiError, FlowError, AdminError, SessionError);
 
 /// The answer all of them share: `status`, `Cache-Control: no-store` and the
 /// JSON body `{"error": code, "message": message}` plus the `extra` member.
@@ -224,8 +224,18 @@ pub enum AdminError {
     PayloadTooLarge { limit: usize },
     /// 503: the IdP's keys could not be fetched to check an ID token.
     IdpUnavailable(String),
+    /// 403: a cookie-authenticated change that may come from another site.
+    Csrf(CsrfError),
+    /// 404: no such session (or it ended already).
+    SessionNotFound,
     /// 500: the details went to the log.
     Internal,
+}
+
+impl From<CsrfError> for AdminError {
+    fn from(e: CsrfError) -> Self {
+        Self::Csrf(e)
+    }
 }
 
 impl AdminError {
@@ -245,12 +255,16 @@ impl AdminError {
             Self::EnvLocked { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::IdpUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::SessionNotFound => StatusCode::NOT_FOUND,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     pub fn code(&self) -> &'static str {
         match self {
+            Self::Csrf(e) => e.code(),
+            Self::SessionNotFound => "session_not_found",
             Self::Unauthenticated(_) => "unauthenticated",
             Self::NotAdmin(_) => "not_admin",
             Self::PreconditionRequired => "precondition_required",
@@ -282,6 +296,10 @@ impl AdminError {
             ),
             Self::PayloadTooLarge { limit } => {
                 format!("the body is larger than {limit} bytes")
+            }
+            Self::Csrf(e) => e.message().to_owned(),
+            Self::SessionNotFound => {
+                "no live session with this id: it has ended already".to_owned()
             }
             Self::Internal => {
                 "the settings database could not be read or written; the server log has the details"
@@ -316,6 +334,183 @@ impl IntoResponse for AdminError {
             _ => {}
         }
         response
+    }
+}
+
+/// A state-changing request that rides on the session cookie but may not come from this
+/// app's own pages (docs/security.md, "CSRF"). 403.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsrfError {
+    /// `Origin` is missing, or names another origin than this server's.
+    OriginMismatch,
+    /// Neither `Content-Type: application/json` nor `X-Requested-With`: what a
+    /// cross-site form sends.
+    HeaderMissing,
+}
+
+impl CsrfError {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::OriginMismatch => "csrf_origin_mismatch",
+            Self::HeaderMissing => "csrf_header_missing",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::OriginMismatch => {
+                "refused: this request changes state with the session cookie, and its Origin header is missing or is not this server's origin (behind a proxy, set SSO_PUBLIC_URL to the address users reach the server at)"
+            }
+            Self::HeaderMissing => {
+                "refused: a request that changes state with the session cookie must send Content-Type: application/json or an X-Requested-With header"
+            }
+        }
+    }
+}
+
+/// Answers of the session resource `/api/v1/session`. Messages never contain a token,
+/// a cookie value or the nonce secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionError {
+    /// 401: no cookie, or one this server never issued (or has purged).
+    NoSession,
+    /// 401: the cookie names a session past its length or idle time.
+    Expired,
+    /// 401: the cookie names a session that was signed out or revoked.
+    Revoked,
+    /// 403
+    Csrf(CsrfError),
+    /// 400: the ID token failed a check of OIDC Core 3.1.3.7; `reason` is the check's code
+    /// (`bad_signature`, `issuer_mismatch`, …).
+    InvalidToken {
+        reason: &'static str,
+        message: String,
+    },
+    /// 400: this ID token was already traded for a session.
+    TokenReplayed,
+    /// 400: issued more than 10 minutes ago.
+    TokenTooOld { age: u64 },
+    /// 400: the nonce secret does not hash to the token's nonce.
+    NonceMismatch,
+    /// 415
+    UnsupportedMediaType,
+    /// 413
+    PayloadTooLarge { limit: usize },
+    /// 400
+    InvalidJson(String),
+    /// 400
+    ValidationFailed {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    /// 404
+    SsoNotConfigured,
+    /// 503: the IdP's signing keys could not be loaded.
+    IdpUnavailable(String),
+    /// 500: the details went to the log.
+    Internal,
+}
+
+impl SessionError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NoSession | Self::Expired | Self::Revoked => StatusCode::UNAUTHORIZED,
+            Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::InvalidToken { .. }
+            | Self::TokenReplayed
+            | Self::TokenTooOld { .. }
+            | Self::NonceMismatch
+            | Self::InvalidJson(_)
+            | Self::ValidationFailed { .. } => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::SsoNotConfigured => StatusCode::NOT_FOUND,
+            Self::IdpUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        use sso_web::contract::session::{NO_SESSION, SESSION_EXPIRED, SESSION_REVOKED};
+        match self {
+            Self::NoSession => NO_SESSION,
+            Self::Expired => SESSION_EXPIRED,
+            Self::Revoked => SESSION_REVOKED,
+            Self::Csrf(e) => e.code(),
+            Self::InvalidToken { .. } => "invalid_token",
+            Self::TokenReplayed => "token_replayed",
+            Self::TokenTooOld { .. } => "token_too_old",
+            Self::NonceMismatch => "nonce_mismatch",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::InvalidJson(_) => "invalid_json",
+            Self::ValidationFailed { .. } => "validation_failed",
+            Self::SsoNotConfigured => ApiError::SsoNotConfigured.code(),
+            Self::IdpUnavailable(_) => "idp_unavailable",
+            Self::Internal => "internal_error",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::NoSession => "not signed in: there is no session cookie, or it names no session this server knows".to_owned(),
+            Self::Expired => "the session has expired; sign in again".to_owned(),
+            Self::Revoked => "the session was signed out or revoked; sign in again".to_owned(),
+            Self::Csrf(e) => e.message().to_owned(),
+            Self::InvalidToken { message, .. } | Self::InvalidJson(message) | Self::IdpUnavailable(message) => message.clone(),
+            Self::ValidationFailed { message, .. } => message.clone(),
+            Self::TokenReplayed => "this ID token was already exchanged for a session; sign in again to get a new one".to_owned(),
+            Self::TokenTooOld { age } => format!(
+                "the ID token was issued {age} s ago; a session is made only from an ID token at most 600 s old: sign in again (if this repeats, check the clocks of this server and the identity provider)"
+            ),
+            Self::NonceMismatch => "the nonce secret does not belong to this ID token's nonce: the token was not obtained by the browser that sends it".to_owned(),
+            Self::UnsupportedMediaType => "send the body as JSON with Content-Type: application/json".to_owned(),
+            Self::PayloadTooLarge { limit } => format!("the body is larger than {limit} bytes"),
+            Self::SsoNotConfigured => ApiError::SsoNotConfigured.message().to_owned(),
+            Self::Internal => "the session store could not be read or written; the server log has the details".to_owned(),
+        }
+    }
+}
+
+impl IntoResponse for SessionError {
+    fn into_response(self) -> Response {
+        let extra = match &self {
+            Self::InvalidToken { reason, .. } => Some(("reason", json!(reason))),
+            Self::ValidationFailed { fields, .. } => Some(("fields", json!(fields))),
+            _ => None,
+        };
+        json_error(self.status(), self.code(), &self.message(), extra)
+    }
+}
+
+impl From<CsrfError> for SessionError {
+    fn from(e: CsrfError) -> Self {
+        Self::Csrf(e)
+    }
+}
+
+impl From<FlowError> for SessionError {
+    fn from(e: FlowError) -> Self {
+        match e {
+            FlowError::PayloadTooLarge { limit } => Self::PayloadTooLarge { limit },
+            FlowError::UnsupportedMediaType { .. } => Self::UnsupportedMediaType,
+            FlowError::InvalidJson(m) | FlowError::InvalidForm(m) => Self::InvalidJson(m),
+            FlowError::ValidationFailed { message, fields } => {
+                Self::ValidationFailed { message, fields }
+            }
+            FlowError::SsoNotConfigured | FlowError::TokenRelayDisabled => Self::SsoNotConfigured,
+            FlowError::TokenEndpointFailed(m) => Self::IdpUnavailable(m),
+        }
+    }
+}
+
+impl From<AdminError> for SessionError {
+    /// For the store and key-cache helpers the admin API shares.
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::IdpUnavailable(m) => Self::IdpUnavailable(m),
+            _ => Self::Internal,
+        }
     }
 }
 

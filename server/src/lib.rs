@@ -10,6 +10,7 @@ pub mod csp;
 pub mod discovery;
 pub mod error;
 pub mod relay;
+pub mod session;
 pub mod settings;
 pub mod static_files;
 pub mod store;
@@ -24,7 +25,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
@@ -33,9 +34,13 @@ use crate::auth::{hash_token, hashes_equal, IdpKeys};
 use crate::config::{Config, EnvSettings, Issuer, DEFAULT_DATABASE};
 use crate::discovery::DiscoveryOrigins;
 use crate::error::{AdminError, ApiError, StartupError};
+use crate::session::SessionRules;
 use crate::settings::CurrentSettings;
 use crate::static_files::{Dist, FramableByIdp};
 use crate::store::{Snapshot, Store, StoreError};
+use sso_web::contract::session::{
+    ADMIN_REVOKE_OTHERS_PATH, ADMIN_SESSIONS_PATH, SESSION_LOGOUT_PATH, SESSION_PATH,
+};
 
 pub struct AppState {
     pub dist: Dist,
@@ -43,6 +48,8 @@ pub struct AppState {
     pub env: EnvSettings,
     pub admin_groups: Vec<String>,
     pub store: Arc<Store>,
+    /// SSO_SESSION_LENGTH, SSO_SESSION_IDLE and the cookie's attributes.
+    pub sessions: SessionRules,
     /// SHA-256 of SSO_BOOTSTRAP_TOKEN; when unset the hash in the store is used.
     bootstrap_hash: Option<[u8; 32]>,
     current: RwLock<Arc<CurrentSettings>>,
@@ -94,6 +101,7 @@ impl AppState {
             env: config.env.clone(),
             admin_groups: config.admin_groups.clone(),
             store: Arc::new(store),
+            sessions: SessionRules::new(&config.sessions),
             bootstrap_hash: config
                 .bootstrap_token
                 .as_ref()
@@ -288,6 +296,19 @@ pub fn app(state: Arc<AppState>) -> Router {
         )
         .route("/api/v1/admin/sso/audit", get(admin::audit))
         .route("/api/v1/admin/whoami", get(admin::whoami))
+        .route(
+            SESSION_PATH,
+            post(session::exchange::create)
+                .get(session::routes::get)
+                .delete(session::routes::delete),
+        )
+        .route(SESSION_LOGOUT_PATH, post(session::routes::logout))
+        .route(ADMIN_SESSIONS_PATH, get(admin::sessions))
+        .route(
+            &format!("{ADMIN_SESSIONS_PATH}/{{id}}"),
+            delete(admin::end_session),
+        )
+        .route(ADMIN_REVOKE_OTHERS_PATH, post(admin::end_other_sessions))
         // Unknown API paths must be JSON errors, never the SPA's index.html.
         .route("/api", any(api::not_found))
         .route("/api/", any(api::not_found))
@@ -307,7 +328,10 @@ async fn method_not_allowed(uri: Uri) -> Response {
     let mut response = ApiError::MethodNotAllowed.into_response();
     let allow = match uri.path() {
         "/api/v1/admin/sso" => Some("GET, HEAD, PUT"),
-        "/api/v1/sso/token" => Some("POST"),
+        "/api/v1/sso/token" | SESSION_LOGOUT_PATH | ADMIN_REVOKE_OTHERS_PATH => Some("POST"),
+        SESSION_PATH => Some("GET, HEAD, POST, DELETE"),
+        ADMIN_SESSIONS_PATH => Some("GET, HEAD"),
+        path if path.starts_with(&format!("{ADMIN_SESSIONS_PATH}/")) => Some("DELETE"),
         callback::CALLBACK_PATH => Some("GET, HEAD, POST"),
         _ => None,
     };
@@ -412,6 +436,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     state.warm_up();
+    session::spawn_purge(Arc::clone(&state));
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await

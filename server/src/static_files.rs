@@ -19,6 +19,7 @@ use crate::config::ConfigError;
 use crate::csp;
 use crate::error::ApiError;
 use crate::AppState;
+use sso_web::contract::session::{SESSION_ELEMENT_ID, SESSION_UNKNOWN};
 
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// index.html must be revalidated on every load, or a deploy would leave
@@ -376,16 +377,21 @@ pub struct FramableByIdp;
 async fn index_response(state: &AppState, request_headers: &HeaderMap, path: &str) -> Response {
     let page = state.dist.index(path).await;
     // The public settings ride along in the page: no round trip to /api/v1/sso/config, and
-    // always the ones in force when the page loaded. The ETag covers them.
-    let (body, etag) = match crate::api::sso_config_json(state) {
+    // always the ones in force when the page loaded. So does the session, which makes the
+    // page private.
+    let (body, etag, private) = match crate::api::sso_config_json(state) {
         Some(json) => {
-            let body = with_config_block(&page.body, &json);
+            let (session, private) = session_block(state, request_headers).await;
+            let body = with_blocks(
+                &page.body,
+                &[(CONFIG_ELEMENT_ID, &json), (SESSION_ELEMENT_ID, &session)],
+            );
             let digest = URL_SAFE_NO_PAD.encode(Sha256::digest(&body));
             let etag = HeaderValue::from_str(&format!("W/\"{digest}\""))
                 .unwrap_or_else(|_| page.etag.clone());
-            (Bytes::from(body), etag)
+            (Bytes::from(body), etag, private)
         }
-        None => (page.body.clone(), page.etag.clone()),
+        None => (page.body.clone(), page.etag.clone(), false),
     };
     let mut policy = state.html_policy(&page.script_hashes).await;
     if is_admin_document(path) {
@@ -396,12 +402,24 @@ async fn index_response(state: &AppState, request_headers: &HeaderMap, path: &st
         policy = csp::allow_framing_by(&policy, &state.framing_origins());
     }
     let mut headers = HeaderMap::new();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
-    headers.insert(header::ETAG, etag.clone());
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("cookie, sec-fetch-site"),
+    );
+    if private {
+        // Someone's session is in it: no cache may keep it, not even the browser's.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PRIVATE_NO_STORE),
+        );
+    } else {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
+        headers.insert(header::ETAG, etag.clone());
+    }
     if let Ok(value) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    let mut response = if etag_matches(request_headers, &etag) {
+    let mut response = if !private && etag_matches(request_headers, &etag) {
         (StatusCode::NOT_MODIFIED, headers).into_response()
     } else {
         headers.insert(
@@ -416,24 +434,64 @@ async fn index_response(state: &AppState, request_headers: &HeaderMap, path: &st
     response
 }
 
+/// For pages that carry a session.
+pub const PRIVATE_NO_STORE: &str = "private, no-store";
+
+/// The session block's JSON, and whether it makes the page private: the session (a page
+/// load is a use of it), `{"error": "session_expired" | "session_revoked"}`, `null` when
+/// there is no cookie, or `"unknown"` when a cross-site navigation may have left a
+/// `SameSite=Strict` cookie behind (the browser then asks `GET /api/v1/session`).
+async fn session_block(state: &AppState, headers: &HeaderMap) -> (String, bool) {
+    use crate::error::SessionError;
+    use sso_web::oidc::json::Record as _;
+    match crate::session::lookup(state, headers).await {
+        Ok(session) => {
+            crate::session::touch(state, &session).await;
+            (session.info.to_json().to_string(), true)
+        }
+        Err(e @ (SessionError::Expired | SessionError::Revoked)) => {
+            (serde_json::json!({ "error": e.code() }).to_string(), true)
+        }
+        Err(SessionError::NoSession) => {
+            let same_site = headers
+                .get("sec-fetch-site")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|site| matches!(site, "same-origin" | "same-site" | "none"));
+            let has_cookie = state.sessions.cookie.read(headers).is_some();
+            if same_site || has_cookie {
+                ("null".to_owned(), false)
+            } else {
+                (format!("\"{SESSION_UNKNOWN}\""), false)
+            }
+        }
+        // The store is down: let the browser ask (and see the error) itself.
+        Err(_) => (format!("\"{SESSION_UNKNOWN}\""), true),
+    }
+}
+
 /// The element the SPA reads its settings from (`src/auth/flow.rs`, `CONFIG_ELEMENT_ID`).
 pub const CONFIG_ELEMENT_ID: &str = "sso-config";
 
 /// `json` as a data block: `type="application/json"` is never executed, so it needs no
 /// CSP hash. `<`, `>` and `&` (which JSON has only inside strings) are written as
 /// `\u003c` etc., so no value can close the element or open another.
-pub fn config_block(json: &str) -> String {
+pub fn data_block(id: &str, json: &str) -> String {
     let escaped = json
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026");
-    format!("<script type=\"application/json\" id=\"{CONFIG_ELEMENT_ID}\">{escaped}</script>")
+    format!("<script type=\"application/json\" id=\"{id}\">{escaped}</script>")
 }
 
-/// `page` with the settings block just before its `</head>`. Only when there is exactly
+/// The settings block.
+pub fn config_block(json: &str) -> String {
+    data_block(CONFIG_ELEMENT_ID, json)
+}
+
+/// `page` with the data blocks just before its `</head>`. Only when there is exactly
 /// one: a second could sit in a comment or an inline script (whose CSP hash the insert
-/// would break). Without the block the SPA asks `/api/v1/sso/config` instead.
-fn with_config_block(page: &[u8], json: &str) -> Vec<u8> {
+/// would break). Without the blocks the SPA asks the API instead.
+fn with_blocks(page: &[u8], blocks: &[(&str, &str)]) -> Vec<u8> {
     let mut heads = page
         .windows(7)
         .enumerate()
@@ -442,10 +500,11 @@ fn with_config_block(page: &[u8], json: &str) -> Vec<u8> {
     let (Some(at), None) = (heads.next(), heads.next()) else {
         return page.to_vec();
     };
-    let block = config_block(json);
-    let mut body = Vec::with_capacity(page.len() + block.len());
+    let mut body = Vec::with_capacity(page.len() + 1024);
     body.extend_from_slice(&page[..at]);
-    body.extend_from_slice(block.as_bytes());
+    for (id, json) in blocks {
+        body.extend_from_slice(data_block(id, json).as_bytes());
+    }
     body.extend_from_slice(&page[at..]);
     body
 }
@@ -472,7 +531,10 @@ mod tests {
     fn the_settings_block_goes_before_the_one_head_end_or_nowhere() {
         let json = r#"{"issuer":"https://idp.example.com"}"#;
         let block = config_block(json);
-        let one = with_config_block(b"<html><head><title>t</title></HEAD><body></body>", json);
+        let one = with_blocks(
+            b"<html><head><title>t</title></HEAD><body></body>",
+            &[(CONFIG_ELEMENT_ID, json)],
+        );
         assert_eq!(
             String::from_utf8(one).unwrap(),
             format!("<html><head><title>t</title>{block}</HEAD><body></body>")
@@ -482,7 +544,10 @@ mod tests {
             b"<head><!-- </head> --></head>",
             b"<head><script>let s = '</head>';</script></head>",
         ] {
-            assert_eq!(with_config_block(page, json), page.to_vec());
+            assert_eq!(
+                with_blocks(page, &[(CONFIG_ELEMENT_ID, json)]),
+                page.to_vec()
+            );
         }
     }
 

@@ -15,10 +15,48 @@ use serde_json::{json, Value};
 
 const SSO: &str = "/api/v1/admin/sso";
 
-async fn admin_get(client: &reqwest::Client, base: &str, path: &str, bearer: &str) -> (u16, Value) {
+/// `credential` as a Bearer token, or as the cookie of this app's own pages when it is one
+/// (`sso-web-session=…`).
+fn with_credential(
+    builder: reqwest::RequestBuilder,
+    base: &str,
+    credential: &str,
+) -> reqwest::RequestBuilder {
+    if credential.starts_with("sso-web-session=") {
+        builder
+            .header("cookie", credential)
+            .header("origin", base)
+            .header("x-requested-with", "sso-web")
+    } else {
+        builder.bearer_auth(credential)
+    }
+}
+
+/// Signs in through the real exchange, as the SPA does, and returns the cookie.
+async fn real_sign_in(client: &reqwest::Client, base: &str, idp: &common::idp::Idp) -> String {
+    let secret = fresh_nonce_secret();
+    let mut claims = idp.claims(&["admins"]);
+    claims["nonce"] = nonce_for(&secret).into();
     let response = client
-        .get(format!("{base}{path}"))
-        .bearer_auth(bearer)
+        .post(format!("{base}/api/v1/session"))
+        .header("origin", base)
+        .json(&json!({"id_token": common::idp::sign("rs256", &claims), "nonce_secret": secret}))
+        .send()
+        .await
+        .expect("exchange");
+    assert_eq!(response.status().as_u16(), 201);
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    cookie
+}
+
+async fn admin_get(client: &reqwest::Client, base: &str, path: &str, bearer: &str) -> (u16, Value) {
+    let response = with_credential(client.get(format!("{base}{path}")), base, bearer)
         .send()
         .await
         .expect("GET");
@@ -33,9 +71,7 @@ async fn admin_put(
     version: u64,
     body: &Value,
 ) -> Result<(u16, Value), reqwest::Error> {
-    let response = client
-        .put(format!("{base}{SSO}"))
-        .bearer_auth(bearer)
+    let response = with_credential(client.put(format!("{base}{SSO}")), base, bearer)
         .header("if-match", format!("\"{version}\""))
         .json(body)
         .send()
@@ -130,6 +166,29 @@ fn kill_9_mid_burst_loses_no_acknowledged_save() {
     ));
     assert_eq!(audit["entries"][0]["version"], stored);
 
+    // Sessions too: one made now survives a kill -9.
+    let idp = rt.block_on(spawn_idp());
+    let (status, _) = rt
+        .block_on(admin_put(
+            &client,
+            &server.base,
+            TOKEN,
+            stored,
+            &json!({"issuer": idp.origin, "client_id": CLIENT_ID}),
+        ))
+        .expect("PUT");
+    assert_eq!(status, 200);
+    let stored = stored + 1;
+    let cookie = rt.block_on(real_sign_in(&client, &server.base, &idp));
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    drop(server);
+    let mut server = start(&env);
+    let (status, session) =
+        rt.block_on(admin_get(&client, &server.base, "/api/v1/session", &cookie));
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["email"], "alice@example.com");
+
     // And a clean restart keeps a save made now.
     let (status, saved) = rt
         .block_on(admin_put(
@@ -169,10 +228,10 @@ fn setup_token_shown_once_reset_and_no_secret_is_ever_logged() {
         &[("OIDC_ISSUER", &issuer), ("OIDC_CLIENT_ID", CLIENT_ID)],
     );
     let client = reqwest::Client::new();
-    let id_token = idp.token(&["admins"]);
 
     // First start: a token is generated and printed once.
     let server = start(&env);
+    let id_token = rt.block_on(real_sign_in(&client, &server.base, &idp));
     assert_eq!(server.startup.len(), 1, "{:?}", server.startup);
     let token = server.startup[0]
         .strip_prefix("sso-server: setup token (shown once): ")
@@ -285,6 +344,7 @@ fn setup_token_shown_once_reset_and_no_secret_is_ever_logged() {
     env_with_secret.push(("OIDC_SECRET", ENV_SECRET));
     let server = start(&env_with_secret);
     rt.block_on(async {
+        // The session made before two restarts still works.
         let (status, doc) = admin_get(&client, &server.base, SSO, &id_token).await;
         assert_eq!(status, 200);
         assert_eq!(

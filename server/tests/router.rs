@@ -336,7 +336,13 @@ async fn pages_carry_the_public_settings_as_an_inert_json_block() {
         let open = "<script type=\"application/json\" id=\"sso-config\">";
         let start = page.find(open).expect("the settings block") + open.len();
         let end = start + page[start..].find("</script>").expect("closed");
-        assert!(page[end..].starts_with("</script></head>"), "{page}");
+        // Then the session's block: no cookie, no Sec-Fetch-Site, so the SPA must ask.
+        assert!(
+            page[end..].starts_with(
+                "</script><script type=\"application/json\" id=\"sso-session\">\"unknown\"</script></head>"
+            ),
+            "{page}"
+        );
         let block = &page[start..end];
         assert!(
             !block.contains('<') && !block.contains('>') && !block.contains('&'),

@@ -105,10 +105,41 @@ impl SettingsUpdate {
 pub struct AuditEntry {
     pub id: u64,
     pub at: String,
+    /// `settings_changed`, `sign_in`, `sign_out`, `session_revoked`, …
+    #[serde(default = "settings_changed")]
+    pub event: String,
     pub actor: String,
     pub actor_kind: String,
+    /// `<iss> <sub>` of an SSO actor.
+    #[serde(default)]
+    pub actor_id: Option<String>,
+    /// Whose session, or how many sessions.
+    #[serde(default)]
+    pub target: Option<String>,
     pub fields: Vec<String>,
     pub version: u64,
+}
+
+fn settings_changed() -> String {
+    "settings_changed".into()
+}
+
+impl AuditEntry {
+    /// What happened, in words.
+    pub fn summary(&self) -> String {
+        let target = self.target.clone().unwrap_or_default();
+        match self.event.as_str() {
+            "settings_changed" => format!("Changed {}", self.fields.join(", ")),
+            "sign_in" => "Signed in".into(),
+            "sign_out" => "Signed out".into(),
+            "session_revoked" => format!("Ended the session of {target}"),
+            "other_sessions_revoked" => format!("Signed out everyone else ({target})"),
+            "sessions_ended_by_settings" => {
+                format!("Issuer or client ID changed: ended {target}")
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,25 +1,31 @@
-//! The auth context every page reads: the state signal and the runtime config, plus
-//! the session's life: the expiry clock and sign-out across this browser's tabs.
+//! The auth context every page reads: the state signal and the runtime config, plus the
+//! session's life: where it lives (the server, or this tab on a static host), the clock that
+//! notices its end, the checks on focus, and sign-out across this browser's tabs.
 
 use super::browser;
 use super::config_slot::ConfigSlot;
-use super::flow;
-use super::session::{self, AuthState, Notice, Session};
+use super::flow::{self, SignedIn};
+use super::server_session::{self, Lookup};
+use super::session::{self, AuthState, Notice, PageSession, Session};
 use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY, SETUP_TOKEN_KEY};
+use crate::contract::session::SESSION_ELEMENT_ID;
 use crate::oidc::OidcError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
 
-/// How often the expiry is checked; a one-shot timer would miss a laptop waking from
-/// sleep. It is a single comparison, so once a second costs nothing.
+/// How often the end of the session is checked; a one-shot timer would miss a laptop
+/// waking from sleep. It is a single comparison, so once a second costs nothing.
 const CLOCK_TICK: Duration = Duration::from_secs(1);
 
-/// The session's end is announced this long before `exp`.
+/// The session's end is announced this long before it.
 pub const EXPIRY_WARNING_SECS: u64 = 120;
 
-/// Same-origin tabs hear each other's sign-out on this channel. (sessionStorage is per
-/// tab, so each tab has its own copy of the session to drop.)
+/// Past the session's end, the server is asked at most this often (a clock ahead of the
+/// server's would otherwise ask every tick).
+const RECHECK_SECS: u64 = 5;
+
+/// Same-origin tabs hear each other's sign-out on this channel.
 const CHANNEL_NAME: &str = "sso-web";
 const SIGNED_OUT_MESSAGE: &str = "signed-out";
 
@@ -28,81 +34,142 @@ thread_local! {
         web_sys::BroadcastChannel::new(CHANNEL_NAME).ok();
 }
 
+/// What showing a sign-in came to.
+pub enum Shown {
+    /// A sign-out happened since it started, or the tab cannot keep it.
+    Dropped,
+    /// Kept in this tab (static host).
+    Kept,
+    /// Shown; the server's session is still to be made.
+    Exchange(PendingExchange),
+}
+
+/// A sign-in shown but not yet traded for the server's session.
+pub struct PendingExchange {
+    id_token: String,
+    nonce_secret: String,
+    mark: u32,
+}
+
+/// Where the session lives.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Keeper {
+    /// Not known until the settings arrive (a page without sso-server's data blocks).
+    Unknown,
+    /// sso-server: an HttpOnly cookie; the app holds only what the server says.
+    Server,
+    /// A static host: this tab's sessionStorage, until the ID token's `exp`.
+    Tab,
+}
+
 #[derive(Clone, Copy)]
 pub struct AuthContext {
     pub state: RwSignal<AuthState>,
     pub config: ConfigSlot,
-    /// An error from starting a sign-in (discovery unreachable, say), for the page to show.
+    /// An error from a sign-in (discovery unreachable, or the server refused the session),
+    /// for the signed-out page to show.
     pub sign_in_error: RwSignal<Option<OidcError>>,
-    /// Whether the server accepts this tab's credential for the admin API (nav link only;
-    /// the server enforces access on every call). False until it answers.
+    /// Whether the server accepts this tab for the admin API (nav link only; the server
+    /// enforces access on every call).
     pub is_admin: RwSignal<bool>,
     /// Unix seconds, ticking once a second: drives the expiry warning.
     pub now: RwSignal<u64>,
-    /// Counts sign-outs, so a sign-in that was in flight when one happened is dropped
-    /// instead of resurrecting the session.
-    sign_outs: StoredValue<u32>,
+    keeper: StoredValue<Keeper>,
+    /// Bumped by every local change of the session (sign-in, sign-out): an answer that was
+    /// asked for before one is stale, and dropped.
+    epoch: StoredValue<u32>,
+    /// When the server was last asked (unix seconds).
+    last_check: StoredValue<u64>,
+    /// A sign-in is being traded for the server's session: until it is, the server has no
+    /// session to tell about, and is not asked.
+    pub exchanging: RwSignal<bool>,
 }
 
 pub fn provide_auth_context() -> AuthContext {
-    let initial = match SessionStore::open() {
-        Ok(store) => session::restore(&store, browser::now_secs()),
-        Err(_) => AuthState::SignedOut { notice: None },
+    let page =
+        browser::element_text(SESSION_ELEMENT_ID).map(|text| session::read_page_block(&text));
+    let (initial, keeper, ask) = match page {
+        Some(PageSession::Known(state)) => (state, Keeper::Server, false),
+        Some(PageSession::Unknown) => (AuthState::Checking, Keeper::Server, true),
+        None => {
+            let state = match SessionStore::open() {
+                Ok(store) => session::restore(&store, browser::now_secs()),
+                Err(_) => AuthState::SignedOut { notice: None },
+            };
+            (state, Keeper::Unknown, false)
+        }
     };
     let state = RwSignal::new(initial);
-    let is_admin = RwSignal::new(false);
+    let ctx = AuthContext {
+        state,
+        config: ConfigSlot::load(),
+        sign_in_error: RwSignal::new(None),
+        is_admin: RwSignal::new(false),
+        now: RwSignal::new(browser::now_secs()),
+        keeper: StoredValue::new(keeper),
+        epoch: StoredValue::new(0),
+        last_check: StoredValue::new(0),
+        exchanging: RwSignal::new(false),
+    };
+    if ask {
+        ctx.check_with_server();
+    }
+    if keeper == Keeper::Unknown {
+        // Settings from the server's API mean a server session; from sso-config.json, not.
+        spawn_local(async move {
+            if let Ok(config) = ctx.config.await {
+                if config.from_server {
+                    if let Ok(store) = SessionStore::open() {
+                        store.remove(SESSION_KEY);
+                    }
+                    ctx.keeper.set_value(Keeper::Server);
+                    ctx.check_with_server();
+                } else {
+                    ctx.keeper.set_value(Keeper::Tab);
+                }
+            }
+        });
+    }
+    track_admin(ctx);
+    set_interval(move || ctx.tick(), CLOCK_TICK);
+    listen_for_sign_out(ctx);
+    listen_for_focus(ctx);
+    provide_context(ctx);
+    ctx
+}
+
+/// The nav's admin link: the server session says, or a setup token entered in this tab is
+/// checked with the server.
+fn track_admin(ctx: AuthContext) {
     // Each check is numbered, so an answer that arrives after a newer check started (a
     // sign-out, say) is dropped instead of showing a stale link.
     let admin_checks = StoredValue::new(0u32);
     Effect::new(move || {
-        // Read the state first, so that signing out re-runs this even when a setup
-        // token (which is not reactive) takes precedence.
-        let id_token = state.with(|s| s.session().map(|s| s.id_token.clone()));
-        let bearer = SessionStore::open()
-            .ok()
-            .and_then(|s| s.get(SETUP_TOKEN_KEY))
-            .or(id_token);
+        let session_admin = ctx.state.with(|s| s.session().is_some_and(|s| s.is_admin));
         let check = admin_checks
             .try_update_value(|n| {
                 *n += 1;
                 *n
             })
             .unwrap_or_default();
-        let Some(bearer) = bearer else {
-            is_admin.set(false);
+        if session_admin {
+            ctx.is_admin.set(true);
+            return;
+        }
+        let Some(token) = SessionStore::open()
+            .ok()
+            .and_then(|s| s.get(SETUP_TOKEN_KEY))
+        else {
+            ctx.is_admin.set(false);
             return;
         };
         spawn_local(async move {
-            let admin = crate::api::client::accepts_admin(&bearer).await;
+            let admin = crate::api::client::accepts_admin(&token).await;
             if admin_checks.get_value() == check {
-                is_admin.set(admin);
+                ctx.is_admin.set(admin);
             }
         });
     });
-    let ctx = AuthContext {
-        state,
-        config: ConfigSlot::load(),
-        sign_in_error: RwSignal::new(None),
-        is_admin,
-        now: RwSignal::new(browser::now_secs()),
-        sign_outs: StoredValue::new(0),
-    };
-    set_interval(
-        move || {
-            let now = browser::now_secs();
-            ctx.now.set(now);
-            let expired = ctx
-                .state
-                .with_untracked(|s| s.session().is_some_and(|s| now >= s.expires_at));
-            if expired {
-                ctx.expire_session();
-            }
-        },
-        CLOCK_TICK,
-    );
-    listen_for_sign_out(ctx);
-    provide_context(ctx);
-    ctx
 }
 
 fn listen_for_sign_out(ctx: AuthContext) {
@@ -121,6 +188,22 @@ fn listen_for_sign_out(ctx: AuthContext) {
     });
     // Lives as long as the app (one listener per page load).
     on_message.forget();
+}
+
+/// A tab that comes back to the front asks the server: its session may have been ended
+/// (or begun) elsewhere meanwhile.
+fn listen_for_focus(ctx: AuthContext) {
+    let on_focus = move || {
+        if ctx.keeper.get_value() == Keeper::Server
+            && browser::now_secs() > ctx.last_check.get_value()
+        {
+            ctx.check_with_server();
+        }
+    };
+    // The window's `focus` comes with switching to the tab as well as to the window.
+    std::mem::forget(window_event_listener(leptos::ev::focus, move |_| {
+        on_focus()
+    }));
 }
 
 pub fn use_auth() -> AuthContext {
@@ -142,18 +225,100 @@ impl AuthContext {
         });
     }
 
-    /// Keeps and shows the session, unless a sign-out happened since `mark` (in this
-    /// tab or another): then the late result is dropped. Returns whether it was kept.
-    pub fn signed_in(self, session: Session, mark: u32) -> bool {
-        if self.sign_outs.get_value() != mark {
-            return false;
+    /// Whether the session is the server's.
+    pub fn server_session(self) -> bool {
+        self.keeper.get_value() == Keeper::Server
+    }
+
+    /// Shows the validated sign-in at once. On a static host that is all; with sso-server the
+    /// sign-in must then be traded for the server's session ([`exchange`](Self::exchange)),
+    /// which showing the identity does not wait for. Dropped if a sign-out happened since
+    /// `mark`.
+    pub fn show_sign_in(self, done: SignedIn, mark: u32) -> Shown {
+        if self.epoch.get_value() != mark {
+            return Shown::Dropped;
+        }
+        let SignedIn {
+            session,
+            id_token,
+            nonce_secret,
+            ..
+        } = done;
+        if self.server_session() {
+            let mark = self.bump();
+            self.state.set(AuthState::SignedIn(Box::new(session)));
+            self.exchanging.set(true);
+            return Shown::Exchange(PendingExchange {
+                id_token,
+                nonce_secret,
+                mark,
+            });
         }
         let saved = SessionStore::open().and_then(|store| session::save(&store, &session));
         if saved.is_err() {
-            return false;
+            return Shown::Dropped;
         }
         self.state.set(AuthState::SignedIn(Box::new(session)));
-        true
+        Shown::Kept
+    }
+
+    /// Trades a shown sign-in for the server's session and shows that instead; a refusal
+    /// signs out with the server's reason (`session_exchange_failed`).
+    pub async fn exchange(self, pending: PendingExchange) -> Result<(), OidcError> {
+        let PendingExchange {
+            id_token,
+            nonce_secret,
+            mark,
+        } = pending;
+        let result = server_session::exchange(id_token, nonce_secret).await;
+        self.exchanging.set(false);
+        if self.epoch.get_value() != mark {
+            return Ok(());
+        }
+        match result {
+            Ok(session) => {
+                self.state.set(AuthState::SignedIn(Box::new(session)));
+                Ok(())
+            }
+            Err(err) => {
+                self.state.set(AuthState::SignedOut { notice: None });
+                self.sign_in_error.set(Some(err.clone()));
+                Err(err)
+            }
+        }
+    }
+
+    /// Asks the server for the session and shows what it says, unless the session changed
+    /// locally meanwhile. Passive: it does not count as a use of the session.
+    pub fn check_with_server(self) {
+        if self.exchanging.get_untracked() {
+            return;
+        }
+        let mark = self.epoch.get_value();
+        self.last_check.set_value(browser::now_secs());
+        spawn_local(async move {
+            let answer = server_session::fetch().await;
+            if self.epoch.get_value() != mark || self.exchanging.get_untracked() {
+                return;
+            }
+            match answer {
+                Lookup::Live(session) => self.state.set(AuthState::SignedIn(session)),
+                Lookup::Ended(notice) => {
+                    // A tab already signed out keeps what it shows.
+                    let was_in = self
+                        .state
+                        .with_untracked(|s| !matches!(s, AuthState::SignedOut { .. }));
+                    if was_in {
+                        self.state.set(AuthState::SignedOut { notice });
+                    }
+                }
+                Lookup::Unavailable => {
+                    if self.state.with_untracked(|s| *s == AuthState::Checking) {
+                        self.state.set(AuthState::SignedOut { notice: None });
+                    }
+                }
+            }
+        });
     }
 
     /// Sign-out in this tab and, through the channel, every other tab of this origin.
@@ -171,23 +336,32 @@ impl AuthContext {
         if let Ok(store) = SessionStore::open() {
             store.clear_all();
         }
-        self.sign_outs.update_value(|n| *n += 1);
+        self.bump();
         self.state.set(AuthState::SignedOut { notice });
     }
 
-    /// Another tab signed out: drop this tab's copy of the session only; its pending
+    /// Another tab signed out: drop this tab's view of the session only; its pending
     /// sign-ins, setup token and logout state are its own business.
     fn drop_session_for_another_tab(self) {
         if let Ok(store) = SessionStore::open() {
             store.remove(SESSION_KEY);
         }
-        self.sign_outs.update_value(|n| *n += 1);
+        self.bump();
         self.state.set(AuthState::SignedOut { notice: None });
+    }
+
+    fn bump(self) -> u32 {
+        self.epoch
+            .try_update_value(|n| {
+                *n += 1;
+                *n
+            })
+            .unwrap_or_default()
     }
 
     /// A mark to pass to [`signed_in`](Self::signed_in) for a sign-in started now.
     pub fn sign_out_mark(self) -> u32 {
-        self.sign_outs.get_value()
+        self.epoch.get_value()
     }
 
     /// Seconds left before the session ends, when that is within the warning window.
@@ -195,13 +369,33 @@ impl AuthContext {
         let now = self.now.get();
         self.state.with(|s| {
             s.session()
-                .map(|s| s.expires_at.saturating_sub(now))
+                .map(|s| s.ends_at().saturating_sub(now))
                 .filter(|left| *left <= EXPIRY_WARNING_SECS)
         })
     }
 
-    /// The ID token reached `exp`. Only the session goes: a sign-in the user already
-    /// started in this tab stays valid. The notice survives a reload.
+    fn tick(self) {
+        let now = browser::now_secs();
+        self.now.set(now);
+        let ended = self
+            .state
+            .with_untracked(|s| s.session().is_some_and(|s: &Session| now >= s.ends_at()));
+        if !ended {
+            return;
+        }
+        match self.keeper.get_value() {
+            // The server decides (and says why); asked again only every few seconds.
+            Keeper::Server => {
+                if now >= self.last_check.get_value().saturating_add(RECHECK_SECS) {
+                    self.check_with_server();
+                }
+            }
+            Keeper::Tab | Keeper::Unknown => self.expire_session(),
+        }
+    }
+
+    /// The ID token reached `exp` (static host). Only the session goes: a sign-in the user
+    /// already started in this tab stays valid. The notice survives a reload.
     fn expire_session(self) {
         if let Ok(store) = SessionStore::open() {
             store.remove(SESSION_KEY);

@@ -1,10 +1,11 @@
 //! The sign-in flow: `begin_login` sends the browser to the IdP; `complete_login`
-//! turns the callback into a validated [`Session`]. Every decision is made in `oidc`.
+//! turns the callback into a validated [`Session`]; `leave_for_idp` ends the sign-out at
+//! the IdP. Every decision is made in `oidc`.
 
 use super::browser;
 use super::http::{self, HttpResponse};
-use super::session::Session;
-use super::storage::SessionStore;
+use super::session::{self, Session};
+use super::storage::{SessionStore, LOGOUT_STATE_KEY};
 use super::webcrypto::WebCryptoVerifier;
 use crate::config::{RuntimeConfig, CONFIG_API_PATH, STATIC_CONFIG_PATH};
 use crate::oidc::authorize::{prepare, LoginRandomness, LoginSettings};
@@ -13,7 +14,10 @@ use crate::oidc::discovery::discovery_url;
 use crate::oidc::id_token::{validate_with_rotation, IdTokenExpectations};
 use crate::oidc::json::{Object, Record};
 use crate::oidc::jwt::Hash;
+use crate::oidc::logout::end_session_url;
+use crate::oidc::nonce::{self, NonceBinding};
 use crate::oidc::pkce::{self, Pkce};
+use crate::oidc::random_token::random_token;
 use crate::oidc::token::token_request_body;
 use crate::oidc::{
     CallbackParams, Jwks, OidcError, PendingLogin, ProviderMetadata, SignatureVerifier,
@@ -36,7 +40,12 @@ const CONFIG_ELEMENT_ID: &str = "sso-config";
 /// force when this page was loaded.
 pub fn config_in_page() -> Option<Result<RuntimeConfig, OidcError>> {
     let _span = browser::Span::start("config");
-    browser::element_text(CONFIG_ELEMENT_ID).map(|json| RuntimeConfig::parse(&json))
+    browser::element_text(CONFIG_ELEMENT_ID).map(|json| {
+        RuntimeConfig::parse(&json).map(|config| RuntimeConfig {
+            from_server: true,
+            ..config
+        })
+    })
 }
 
 /// The settings without the server's page: from the config API, else from
@@ -49,8 +58,8 @@ pub async fn fetch_config() -> Result<RuntimeConfig, OidcError> {
     let api = http::get(CONFIG_API_PATH, true)
         .await
         .map_err(|e| failed(CONFIG_API_PATH, e.0))?;
-    let response = match api.status {
-        200 => api,
+    let (response, from_server) = match api.status {
+        200 => (api, true),
         404 => {
             let file = http::get(STATIC_CONFIG_PATH, true)
                 .await
@@ -59,11 +68,14 @@ pub async fn fetch_config() -> Result<RuntimeConfig, OidcError> {
             if file.status == 404 || file.body.trim_start().starts_with('<') {
                 return Err(OidcError::ConfigMissing);
             }
-            file
+            (file, false)
         }
         status => return Err(failed(CONFIG_API_PATH, format!("HTTP {status}"))),
     };
-    RuntimeConfig::parse(&response.body)
+    RuntimeConfig::parse(&response.body).map(|config| RuntimeConfig {
+        from_server,
+        ..config
+    })
 }
 
 /// A response body kept in sessionStorage for [`METADATA_TTL_SECS`].
@@ -171,19 +183,22 @@ pub async fn begin_login(config: &RuntimeConfig, return_to: &str) -> Result<(), 
     let metadata = fetch_metadata(&config.issuer).await?;
     metadata.check_flow(flow)?;
     let verifier = pkce::code_verifier(browser::random_bytes()?);
-    let sha256 = WebCryptoVerifier
-        .digest(Hash::Sha256, verifier.as_bytes())
-        .await
-        .map_err(|detail| OidcError::Browser {
-            detail: format!("WebCrypto SHA-256 failed: {detail}"),
-        })?;
+    let sha256 = sha256_of(verifier.as_bytes()).await?;
     let length = sha256.len();
     let pkce = Pkce::from_sha256(verifier, &sha256).ok_or_else(|| OidcError::Browser {
         detail: format!("WebCrypto SHA-256 returned {length} bytes instead of 32"),
     })?;
+    let secret = nonce::nonce_secret(browser::random_bytes()?);
+    let sha256 = sha256_of(secret.as_bytes()).await?;
+    let nonce = NonceBinding::from_sha256(secret, &sha256).ok_or_else(|| OidcError::Browser {
+        detail: format!(
+            "WebCrypto SHA-256 returned {} bytes instead of 32",
+            sha256.len()
+        ),
+    })?;
     let random = LoginRandomness {
         state: browser::random_bytes()?,
-        nonce: browser::random_bytes()?,
+        nonce,
         pkce,
     };
     let now = browser::now_secs();
@@ -201,10 +216,28 @@ pub async fn begin_login(config: &RuntimeConfig, return_to: &str) -> Result<(), 
     browser::navigate_away(&request.url())
 }
 
+async fn sha256_of(data: &[u8]) -> Result<Vec<u8>, OidcError> {
+    WebCryptoVerifier
+        .digest(Hash::Sha256, data)
+        .await
+        .map_err(|detail| OidcError::Browser {
+            detail: format!("WebCrypto SHA-256 failed: {detail}"),
+        })
+}
+
+/// A sign-in the browser has validated.
+pub struct SignedIn {
+    pub session: Session,
+    /// For the exchange with sso-server; dropped after it (never stored).
+    pub id_token: String,
+    pub nonce_secret: String,
+    pub return_to: String,
+}
+
 /// What a visit to the callback came to.
 pub enum CallbackOutcome {
     /// Signed in; go to the return path.
-    SignedIn(Box<Session>, String),
+    SignedIn(Box<SignedIn>),
     /// Nothing to do: a reload of the scrubbed callback URL, or the back button onto a
     /// spent response while already signed in. Go home, never to an error.
     NothingToDo,
@@ -266,18 +299,27 @@ pub async fn complete_login(
     )
     .await?;
 
-    let session = Session::new(
+    Ok(CallbackOutcome::SignedIn(Box::new(SignedIn {
+        session: session::from_token(&valid, &config.groups_claim, browser::now_secs()),
         id_token,
-        valid.header,
-        valid.raw_claims,
-        &config.groups_claim,
-        valid.claims.iat,
-        valid.claims.exp,
-    );
-    Ok(CallbackOutcome::SignedIn(
-        Box::new(session),
-        pending.return_to,
-    ))
+        nonce_secret: pending.nonce_secret,
+        return_to: pending.return_to,
+    })))
+}
+
+/// RP-initiated logout: leaves for the IdP's end-session endpoint with a fresh `state`
+/// (checked when the IdP sends the user back) and, from the server session, the spent ID
+/// token as `id_token_hint`. `None` when the IdP offers no such endpoint.
+pub async fn leave_for_idp(config: &RuntimeConfig, id_token_hint: Option<&str>) -> Option<()> {
+    let metadata = fetch_metadata(&config.issuer).await.ok()?;
+    let state = random_token(browser::random_bytes().ok()?);
+    let origin = browser::origin().ok()?;
+    let url = end_session_url(&metadata, &config.client_id, &origin, &state, id_token_hint)?;
+    SessionStore::open()
+        .ok()?
+        .set(LOGOUT_STATE_KEY, &state)
+        .ok()?;
+    browser::navigate_away(&url).ok()
 }
 
 /// Exchanges the code: at the IdP's token endpoint, or through the server's relay when

@@ -81,6 +81,12 @@ pub async fn get(url: &str, fresh: bool) -> Result<HttpResponse, NetworkError> {
     finish(fetch(url, init, &[]).await?).await
 }
 
+/// GET from this app's own server, with its cookies, not cached (the session).
+pub async fn get_own(url: &str) -> Result<HttpResponse, NetworkError> {
+    let headers = [("Accept", "application/json")];
+    finish(fetch(url, init("GET", RequestCache::NoStore), &headers).await?).await
+}
+
 /// GET with `Authorization: Bearer`, not cached (this app's admin API).
 pub async fn get_with_bearer(url: &str, bearer: &str) -> Result<HttpResponse, NetworkError> {
     let authorization = format!("Bearer {bearer}");
@@ -109,13 +115,18 @@ pub async fn reachable_without_cors(url: &str) -> bool {
     fetch(url, init, &[]).await.is_ok()
 }
 
-/// POST of a JSON body to this app's own server (the token relay).
+/// POST of a JSON body to this app's own server (the token relay, the session), with its
+/// cookies; JSON and `X-Requested-With` are what its CSRF check wants to see.
 pub async fn post_json(url: &str, body: &serde_json::Value) -> Result<HttpResponse, NetworkError> {
     let init = init("POST", RequestCache::NoStore);
     init.set_body(&JsValue::from(body.to_string()));
     let headers = [
         ("Content-Type", "application/json"),
         ("Accept", "application/json"),
+        (
+            "X-Requested-With",
+            crate::contract::session::CSRF_HEADER_VALUE,
+        ),
     ];
     finish(fetch(url, init, &headers).await?).await
 }

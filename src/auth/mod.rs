@@ -5,6 +5,7 @@ pub mod config_slot;
 pub mod context;
 pub mod flow;
 pub mod http;
+pub mod server_session;
 pub mod session;
 pub mod storage;
 pub mod webcrypto;

@@ -1,103 +1,43 @@
-//! The signed-in session and the app's auth state (SignedOut / SignedIn).
+//! The signed-in session and the app's auth state.
 //!
-//! There is no "unknown" state: sessionStorage is read synchronously before the first
-//! render, so the app always knows which of the two it is in.
+//! With sso-server, the session is the server's (an HttpOnly cookie the app never sees):
+//! the page carries it, or `GET /api/v1/session` tells. On a static host there is no server,
+//! and the session is this tab's sessionStorage until the ID token's `exp`, as before.
 
 use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY};
-use crate::oidc::json::{Object, Record};
-use crate::oidc::jwt::JoseHeader;
-use crate::oidc::{GroupsSource, Identity};
-use serde_json::{json, Map, Value};
+use crate::contract::session::{SessionInfo, TokenFacts, SESSION_EXPIRED, SESSION_REVOKED};
+use crate::oidc::id_token::ValidatedIdToken;
+use crate::oidc::json::Record;
+use crate::oidc::Identity;
+use serde_json::Value;
 
-/// What survives a reload: the ID token and what validating it established.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Session {
-    pub id_token: String,
-    pub header: JoseHeader,
-    pub claims: Map<String, Value>,
-    /// The claim the groups were read from, so a restore maps them as the sign-in did.
-    /// Sessions stored before it existed restore with the default claim.
-    pub groups_claim: String,
-    pub issued_at: u64,
-    pub expires_at: u64,
-    /// Derived from `claims` and never stored: no second copy to disagree with them, and
-    /// no deserializer for it in the bundle (about 11 KB of wasm).
-    pub identity: Identity,
-}
+/// A session, however it is kept (see the module's comment).
+pub type Session = SessionInfo;
 
-impl Session {
-    pub fn new(
-        id_token: String,
-        header: JoseHeader,
-        claims: Map<String, Value>,
-        groups_claim: &str,
-        issued_at: u64,
-        expires_at: u64,
-    ) -> Self {
-        Session {
-            identity: Identity::from_claims(&claims, groups_claim),
-            id_token,
-            header,
-            claims,
-            groups_claim: groups_claim.to_string(),
-            issued_at,
-            expires_at,
-        }
+/// What the browser knows right after validating an ID token: the session until the
+/// server's answer replaces it (or, on a static host, for good).
+pub fn from_token(valid: &ValidatedIdToken, groups_claim: &str, now: u64) -> Session {
+    SessionInfo {
+        identity: Identity::from_claims(&valid.raw_claims, groups_claim),
+        is_admin: false,
+        signed_in_at: now,
+        expires_at: valid.claims.exp,
+        idle_expires_at: None,
+        id_token: TokenFacts {
+            alg: valid.header.alg.clone(),
+            kid: valid.header.kid.clone(),
+            issued_at: valid.claims.iat,
+            expires_at: valid.claims.exp,
+            claims: valid.raw_claims.clone(),
+        },
     }
 }
 
-fn default_groups_claim() -> String {
-    crate::oidc::identity::DEFAULT_GROUPS_CLAIM.to_string()
-}
-
-/// Placeholder until [`restore`] maps the stored claims.
-fn unmapped() -> Identity {
-    Identity {
-        sub: String::new(),
-        iss: String::new(),
-        name: None,
-        preferred_username: None,
-        email: None,
-        email_verified: None,
-        groups: Vec::new(),
-        groups_source: GroupsSource::Overage,
-    }
-}
-
-/// A message for the signed-out screen, so the user knows why they are there.
-impl Record for Session {
-    fn to_json(&self) -> Value {
-        json!({
-            "id_token": self.id_token,
-            "header": self.header.to_json(),
-            "claims": self.claims,
-            "groups_claim": self.groups_claim,
-            "issued_at": self.issued_at,
-            "expires_at": self.expires_at,
-        })
-    }
-
-    /// The identity is not stored: it is recomputed from the claims on restore.
-    fn from_json(value: &Value) -> Option<Self> {
-        let doc = Object::from_value(value)?;
-        Some(Session {
-            id_token: doc.string("id_token").ok()?,
-            header: JoseHeader::from_json(value.get("header")?)?,
-            claims: doc.object("claims").ok()?.into_map(),
-            groups_claim: doc
-                .opt_string("groups_claim")
-                .ok()?
-                .unwrap_or_else(default_groups_claim),
-            issued_at: doc.u64("issued_at").ok()?,
-            expires_at: doc.u64("expires_at").ok()?,
-            identity: unmapped(),
-        })
-    }
-}
-
+/// Why the user is on the signed-out screen; its code goes in `data-notice-code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     SessionExpired,
+    SessionRevoked,
     SignedOut,
 }
 
@@ -106,6 +46,7 @@ impl Record for Notice {
     fn to_json(&self) -> Value {
         Value::from(match self {
             Notice::SessionExpired => "SessionExpired",
+            Notice::SessionRevoked => "SessionRevoked",
             Notice::SignedOut => "SignedOut",
         })
     }
@@ -113,6 +54,7 @@ impl Record for Notice {
     fn from_json(value: &Value) -> Option<Self> {
         match value.as_str()? {
             "SessionExpired" => Some(Notice::SessionExpired),
+            "SessionRevoked" => Some(Notice::SessionRevoked),
             "SignedOut" => Some(Notice::SignedOut),
             _ => None,
         }
@@ -123,14 +65,38 @@ impl Notice {
     pub fn text(self) -> &'static str {
         match self {
             Notice::SessionExpired => "Your session expired. Sign in again to continue.",
+            Notice::SessionRevoked => {
+                "Your session was ended (signed out elsewhere, or by an administrator). Sign in again to continue."
+            }
             Notice::SignedOut => "You are signed out.",
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Notice::SessionExpired => SESSION_EXPIRED,
+            Notice::SessionRevoked => SESSION_REVOKED,
+            Notice::SignedOut => "signed_out",
+        }
+    }
+
+    /// The notice for a server's `error` code (`no_session` has none: never signed in).
+    pub fn for_code(code: &str) -> Option<Self> {
+        match code {
+            SESSION_EXPIRED => Some(Notice::SessionExpired),
+            SESSION_REVOKED => Some(Notice::SessionRevoked),
+            _ => None,
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthState {
-    SignedOut { notice: Option<Notice> },
+    /// Asking the server (a page without the session in it).
+    Checking,
+    SignedOut {
+        notice: Option<Notice>,
+    },
     SignedIn(Box<Session>),
 }
 
@@ -143,15 +109,39 @@ impl AuthState {
     }
 }
 
-/// The state as storage has it at `now`; an expired session is removed and reported.
+/// What the server's page said about the session (its data block), if it said anything.
+pub enum PageSession {
+    /// The state is known.
+    Known(AuthState),
+    /// The server could not tell (a cross-site navigation): ask it.
+    Unknown,
+}
+
+/// Reads the page's session block: the session, `null`, `{"error": code}` or `"unknown"`.
+pub fn read_page_block(text: &str) -> PageSession {
+    let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    if let Some(session) = SessionInfo::from_json(&value) {
+        return PageSession::Known(AuthState::SignedIn(Box::new(session)));
+    }
+    match value {
+        Value::Null => PageSession::Known(AuthState::SignedOut { notice: None }),
+        Value::Object(error) => PageSession::Known(AuthState::SignedOut {
+            notice: error
+                .get("error")
+                .and_then(Value::as_str)
+                .and_then(Notice::for_code),
+        }),
+        _ => PageSession::Unknown,
+    }
+}
+
+/// A static host's state as this tab's storage has it at `now`; an expired session is
+/// removed and reported.
 pub fn restore(store: &SessionStore, now: u64) -> AuthState {
     let notice = store.get_json::<Notice>(NOTICE_KEY);
     store.remove(NOTICE_KEY);
     match store.get_json::<Session>(SESSION_KEY) {
-        Some(mut session) if now < session.expires_at => {
-            session.identity = Identity::from_claims(&session.claims, &session.groups_claim);
-            AuthState::SignedIn(Box::new(session))
-        }
+        Some(session) if now < session.expires_at => AuthState::SignedIn(Box::new(session)),
         Some(_) => {
             store.remove(SESSION_KEY);
             AuthState::SignedOut {
@@ -162,6 +152,7 @@ pub fn restore(store: &SessionStore, now: u64) -> AuthState {
     }
 }
 
+/// Keeps a static host's session in this tab (claims and facts; never the ID token).
 pub fn save(store: &SessionStore, session: &Session) -> Result<(), crate::oidc::OidcError> {
     store.set_json(SESSION_KEY, session)
 }

@@ -2,6 +2,7 @@
 //! Response Mode): the URL the browser is sent to.
 
 use super::discovery::ProviderMetadata;
+use super::nonce::NonceBinding;
 use super::pending_login::{safe_return_path, PendingLogin};
 use super::pkce::{self, Pkce};
 use super::{random_token, url, Flow, BASE_SCOPES, CALLBACK_PATH};
@@ -28,11 +29,11 @@ pub struct LoginSettings<'a> {
     pub origin: &'a str,
 }
 
-/// Fresh randomness for one sign-in, from the caller's CSPRNG, and the PKCE pair made
-/// from it (used by the code flow only).
+/// Fresh randomness for one sign-in, from the caller's CSPRNG, and what is hashed from it:
+/// the PKCE pair (used by the code flow only) and the nonce with its secret.
 pub struct LoginRandomness {
     pub state: [u8; 32],
-    pub nonce: [u8; 32],
+    pub nonce: NonceBinding,
     pub pkce: Pkce,
 }
 
@@ -89,12 +90,13 @@ pub fn prepare(
         redirect_uri: redirect_uri(settings.origin),
         scope: scope_string(settings.extra_scopes),
         state: random_token::random_token(random.state),
-        nonce: random_token::random_token(random.nonce),
+        nonce: random.nonce.nonce,
         code_challenge: pkce.as_ref().map(|p| p.challenge.clone()),
     };
     let pending = PendingLogin {
         state: request.state.clone(),
         nonce: request.nonce.clone(),
+        nonce_secret: random.nonce.secret,
         code_verifier: pkce.map(|p| p.verifier).unwrap_or_default(),
         return_to: safe_return_path(return_to),
         created_at: now,
@@ -121,7 +123,7 @@ mod tests {
         let metadata = ProviderMetadata::parse(&document().to_string(), ISSUER).unwrap();
         let random = LoginRandomness {
             state: [1; 32],
-            nonce: [2; 32],
+            nonce: crate::oidc::nonce::tests::test_binding([2; 32]),
             pkce: pkce::test_pkce([3; 32]),
         };
         let extra = ["groups".to_string()];
@@ -151,6 +153,11 @@ mod tests {
         let challenge = crate::oidc::b64::encode(&Sha256::digest(&pending.code_verifier));
         assert_eq!(get("code_challenge"), Some(challenge.as_str()));
         assert_ne!(pending.state, pending.nonce);
+        // The nonce is the S256 of the secret kept for the session exchange, which never
+        // leaves the browser with the request.
+        let nonce = crate::oidc::b64::encode(&Sha256::digest(&pending.nonce_secret));
+        assert_eq!(pending.nonce, nonce);
+        assert!(!url.contains(&pending.nonce_secret));
         assert_eq!(pending.return_to, "/me");
         assert_eq!(pending.created_at, 100);
         assert_eq!(pending.issuer, ISSUER);
@@ -167,7 +174,7 @@ mod tests {
         ] {
             let random = LoginRandomness {
                 state: [4; 32],
-                nonce: [5; 32],
+                nonce: crate::oidc::nonce::tests::test_binding([5; 32]),
                 pkce: pkce::test_pkce([6; 32]),
             };
             let settings = LoginSettings {

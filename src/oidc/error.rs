@@ -55,6 +55,12 @@ pub enum OidcError {
         detail: String,
     },
     IdToken(IdTokenError),
+    /// sso-server refused to trade the validated ID token for a session; `code` is its
+    /// `error` (`token_too_old`, `invalid_token`, …).
+    SessionExchangeFailed {
+        code: String,
+        message: String,
+    },
     /// Something the browser must provide is unavailable (storage, crypto).
     Browser {
         detail: String,
@@ -84,6 +90,7 @@ impl OidcError {
             OidcError::TokenResponseInvalid { .. } => "token_response_invalid",
             OidcError::JwksFailed { .. } => "jwks_failed",
             OidcError::IdToken(err) => err.code(),
+            OidcError::SessionExchangeFailed { .. } => "session_exchange_failed",
             OidcError::Browser { .. } => "browser_unsupported",
         }
     }
@@ -125,6 +132,9 @@ impl OidcError {
                 "Could not load the identity provider's signing keys.".into()
             }
             OidcError::IdToken(err) => err.title(),
+            OidcError::SessionExchangeFailed { .. } => {
+                "The server refused to start a session with this sign-in.".into()
+            }
             OidcError::Browser { .. } => "This browser is missing something sign-in needs.".into(),
         }
     }
@@ -172,6 +182,7 @@ impl OidcError {
                 }
             }
             OidcError::IdToken(err) => err.detail(),
+            OidcError::SessionExchangeFailed { code, message } => format!("{code}: {message}"),
         }
     }
 
@@ -222,6 +233,9 @@ impl OidcError {
                 "Check that the provider's jwks_uri is reachable from this browser (and allows this origin).".into()
             }
             OidcError::IdToken(err) => err.hint(),
+            OidcError::SessionExchangeFailed { .. } => {
+                "This browser accepted the ID token, but the server did not: check that the clocks of this computer, the server and the identity provider are right, and that the SSO settings did not change during the sign-in. Then sign in again.".into()
+            }
             OidcError::Browser { .. } => {
                 "Use a current browser with cookies and site data enabled for this site, over https or localhost.".into()
             }
@@ -260,6 +274,10 @@ mod tests {
                 description: None,
             },
             OidcError::IdToken(IdTokenError::BadSignature),
+            OidcError::SessionExchangeFailed {
+                code: "token_too_old".into(),
+                message: "m".into(),
+            },
         ];
         for err in all {
             assert!(!err.code().is_empty());

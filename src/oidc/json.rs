@@ -83,6 +83,16 @@ impl<'a> Object<'a> {
             .ok_or_else(|| wrong_type(name, "a non-negative integer"))
     }
 
+    pub fn opt_u64(&self, name: &str) -> Result<Option<u64>, String> {
+        self.get(name)
+            .map(|value| {
+                value
+                    .as_u64()
+                    .ok_or_else(|| wrong_type(name, "a non-negative integer"))
+            })
+            .transpose()
+    }
+
     pub fn object(&self, name: &str) -> Result<Object<'_>, String> {
         Object::from_value(self.required(name)?).ok_or_else(|| wrong_type(name, "an object"))
     }

@@ -14,6 +14,7 @@ pub mod json;
 pub mod jwks;
 pub mod jwt;
 pub mod logout;
+pub mod nonce;
 pub mod pending_login;
 pub mod pkce;
 pub mod random_token;

@@ -18,6 +18,10 @@ pub const DEFAULT_RETURN_PATH: &str = "/me";
 pub struct PendingLogin {
     pub state: String,
     pub nonce: String,
+    /// What `nonce` is the S256 of: proves to sso-server that this browser started the
+    /// sign-in (`oidc::nonce`). Empty in records from before it existed.
+    #[serde(default)]
+    pub nonce_secret: String,
     pub code_verifier: String,
     pub return_to: String,
     pub created_at: u64,
@@ -36,6 +40,7 @@ impl Record for PendingLogin {
         json!({
             "state": self.state,
             "nonce": self.nonce,
+            "nonce_secret": self.nonce_secret,
             "code_verifier": self.code_verifier,
             "return_to": self.return_to,
             "created_at": self.created_at,
@@ -51,6 +56,7 @@ impl Record for PendingLogin {
         Some(PendingLogin {
             state: doc.string("state").ok()?,
             nonce: doc.string("nonce").ok()?,
+            nonce_secret: doc.opt_string("nonce_secret").ok()?.unwrap_or_default(),
             code_verifier: doc.string("code_verifier").ok()?,
             return_to: doc.string("return_to").ok()?,
             created_at: doc.u64("created_at").ok()?,
@@ -118,6 +124,7 @@ mod tests {
         PendingLogin {
             state: "s".into(),
             nonce: "n".into(),
+            nonce_secret: "s".into(),
             code_verifier: "v".into(),
             return_to: "/me".into(),
             created_at,

@@ -1,9 +1,10 @@
-//! `/admin`: SSO settings. Who may see it is decided by the server (`whoami`); this page
-//! only chooses the credential: the setup token when one was entered, else the ID token.
+//! `/admin`: SSO settings and sessions. Who may see it is decided by the server (`whoami`);
+//! this page only chooses the credential: the setup token when one was entered, else the
+//! session cookie.
 
 use crate::admin::check::{check_discovery, check_jwks, CheckItem, CheckTarget, Fetched, Status};
 use crate::admin::presets::{issuer_warnings, Preset};
-use crate::api::client;
+use crate::api::client::{self, Credential};
 use crate::api::{ApiError, AuditPage, SettingsDocument, SettingsUpdate, Source, TypedSettings};
 use crate::auth::storage::{SessionStore, SETUP_TOKEN_KEY};
 use crate::auth::{browser, http, use_auth};
@@ -23,17 +24,17 @@ pub fn AdminPage() -> impl IntoView {
             .and_then(|s| s.get(SETUP_TOKEN_KEY)),
     );
     let rejected = RwSignal::new(None::<String>);
-    let bearer = Memo::new(move |_| {
-        setup_token
-            .get()
-            .or_else(|| auth.state.with(|s| s.session().map(|s| s.id_token.clone())))
+    // `None`: nothing to try. `Some(None)`: the session cookie.
+    let credential = Memo::new(move |_| match setup_token.get() {
+        Some(token) => Some(Some(token)),
+        None => auth.state.with(|s| s.session().is_some()).then_some(None),
     });
     let who = LocalResource::new(move || {
-        let bearer = bearer.get();
+        let credential = credential.get();
         async move {
-            match bearer {
+            match credential {
                 None => None,
-                Some(b) => Some(client::whoami(&b).await.map(|who| (who, b))),
+                Some(c) => Some(client::whoami(&c).await.map(|who| (who, c))),
             }
         }
     });
@@ -71,13 +72,13 @@ pub fn AdminPage() -> impl IntoView {
                         <p>{other.message()}</p>
                     </section>
                 }.into_any(),
-                Some(Some(Ok((who, bearer)))) => {
+                Some(Some(Ok((who, credential)))) => {
                     let via = if who.via == "setup_token" {
                         "setup token".to_string()
                     } else {
                         who.name.or(who.subject).unwrap_or_else(|| "SSO".into())
                     };
-                    view! { <SettingsEditor bearer=bearer via=via/> }.into_any()
+                    view! { <SettingsEditor credential=credential via=via/> }.into_any()
                 }
             }}
         </main>
@@ -212,14 +213,14 @@ enum Banner {
 }
 
 #[component]
-fn SettingsEditor(bearer: String, via: String) -> impl IntoView {
+fn SettingsEditor(credential: Credential, via: String) -> impl IntoView {
     let form = Form::new();
     let doc = RwSignal::new(None::<SettingsDocument>);
     let errors = RwSignal::new(BTreeMap::<String, String>::new());
     let banner = RwSignal::new(None::<Banner>);
     let saving = RwSignal::new(false);
     let audit_refresh = RwSignal::new(0u32);
-    let bearer = StoredValue::new(bearer);
+    let bearer = StoredValue::new(credential);
 
     spawn_local(async move {
         match client::get_settings(&bearer.get_value()).await {
@@ -390,6 +391,7 @@ fn SettingsEditor(bearer: String, via: String) -> impl IntoView {
         </section>
         <RegisterUrls/>
         <ConfigurationCheck form=form/>
+        <Sessions credential=bearer.get_value() audit_refresh=audit_refresh/>
         <AuditHistory bearer=bearer.get_value() refresh=audit_refresh/>
     }
 }
@@ -668,7 +670,7 @@ fn ConfigurationCheck(form: Form) -> impl IntoView {
 }
 
 #[component]
-fn AuditHistory(bearer: String, refresh: RwSignal<u32>) -> impl IntoView {
+fn AuditHistory(bearer: Credential, refresh: RwSignal<u32>) -> impl IntoView {
     let bearer = StoredValue::new(bearer);
     let page = LocalResource::new(move || {
         refresh.track();
@@ -677,7 +679,7 @@ fn AuditHistory(bearer: String, refresh: RwSignal<u32>) -> impl IntoView {
     });
     view! {
         <section class="card">
-            <h2>"Change history"</h2>
+            <h2>"Audit history"</h2>
             {move || match page.get() {
                 None => view! { <p class="muted">"Loading…"</p> }.into_any(),
                 Some(Err(err)) => view! { <p class="notice">{err.message()}</p> }.into_any(),
@@ -686,20 +688,101 @@ fn AuditHistory(bearer: String, refresh: RwSignal<u32>) -> impl IntoView {
                 }
                 Some(Ok(AuditPage { entries, .. })) => view! {
                     <table class="audit" data-testid="audit">
-                        <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"Changed"</th><th>"Version"</th></tr></thead>
+                        <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"What"</th><th>"Version"</th></tr></thead>
                         <tbody>
-                            {entries.into_iter().map(|e| view! {
-                                <tr data-testid="audit-entry">
-                                    <td>{e.at}</td>
-                                    <td>{e.actor}</td>
-                                    <td>{e.fields.join(", ")}</td>
-                                    <td>{e.version}</td>
-                                </tr>
+                            {entries.into_iter().map(|e| {
+                                let what = e.summary();
+                                view! {
+                                    <tr data-testid="audit-entry" data-event=e.event.clone()>
+                                        <td>{e.at}</td>
+                                        <td title=e.actor_id.clone().unwrap_or_default()>{e.actor}</td>
+                                        <td>{what}</td>
+                                        <td>{e.version}</td>
+                                    </tr>
+                                }
                             }).collect_view()}
                         </tbody>
                     </table>
                 }.into_any(),
             }}
+        </section>
+    }
+}
+
+/// The live sessions, each with **Sign out**, and **Sign out everyone else**.
+#[component]
+fn Sessions(credential: Credential, audit_refresh: RwSignal<u32>) -> impl IntoView {
+    let credential = StoredValue::new(credential);
+    let refresh = RwSignal::new(0u32);
+    let problem = RwSignal::new(None::<String>);
+    let list = LocalResource::new(move || {
+        refresh.track();
+        let credential = credential.get_value();
+        async move { client::sessions(&credential).await }
+    });
+    let after = move |result: Result<(), ApiError>| {
+        problem.set(result.err().map(|e| e.message()));
+        refresh.update(|n| *n += 1);
+        audit_refresh.update(|n| *n += 1);
+    };
+    let end_one = move |id: i64| {
+        spawn_local(async move {
+            after(client::end_session(&credential.get_value(), id).await);
+        });
+    };
+    let end_others = move |_| {
+        spawn_local(async move {
+            after(
+                client::end_other_sessions(&credential.get_value())
+                    .await
+                    .map(|_| ()),
+            );
+        });
+    };
+    let now = browser::now_secs();
+    let time = move |t: u64| {
+        format!(
+            "{} ({})",
+            browser::local_time(t),
+            crate::format::relative_time(t, now)
+        )
+    };
+    view! {
+        <section class="card" data-testid="admin-sessions">
+            <h2>"Sessions"</h2>
+            {move || problem.get().map(|m| view! { <p class="notice notice--error" role="alert">{m}</p> })}
+            {move || match list.get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(Err(err)) => view! { <p class="notice">{err.message()}</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <table class="audit">
+                        <thead><tr><th>"User"</th><th>"Signed in"</th><th>"Last used"</th><th>"Expires"</th><th><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                        <tbody>
+                            {list.sessions.into_iter().map(|s| {
+                                let id = s.id;
+                                let label = format!("Sign out {}", s.user);
+                                view! {
+                                    <tr data-testid="session-row" data-session-user=s.user.clone()>
+                                        <td>{s.user.clone()} {s.current.then_some(" (you)")}</td>
+                                        <td>{time(s.signed_in_at)}</td>
+                                        <td>{time(s.last_used_at)}</td>
+                                        <td>{time(s.expires_at)}</td>
+                                        <td>
+                                            <button type="button" class="button button--small" aria-label=label
+                                                data-testid="session-sign-out" on:click=move |_| end_one(id)>
+                                                "Sign out"
+                                            </button>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+            <button type="button" class="button" data-testid="sign-out-others" on:click=end_others>
+                "Sign out everyone else"
+            </button>
         </section>
     }
 }

@@ -1,6 +1,6 @@
 //! `/`: sign in, or a short summary when signed in.
 
-use crate::auth::{use_auth, AuthState};
+use crate::auth::{use_auth, AuthState, Notice};
 use crate::components::{ErrorPanel, SignInButton};
 use crate::router::Link;
 use leptos::prelude::*;
@@ -22,23 +22,36 @@ pub fn HomePage() -> impl IntoView {
                         </section>
                     }.into_any()
                 }
-                AuthState::SignedOut { notice } => view! { <SignedOutHome notice=notice.map(|n| n.text())/> }.into_any(),
+                AuthState::SignedOut { notice } => view! { <SignedOutHome notice=notice/> }.into_any(),
+                AuthState::Checking => view! { <Checking/> }.into_any(),
             }}
         </main>
+    }
+}
+
+/// While the server is asked about the session (a page that came without it).
+#[component]
+pub fn Checking() -> impl IntoView {
+    view! {
+        <section class="card" aria-busy="true" data-testid="session-checking">
+            <p class="muted">"Checking your session…"</p>
+        </section>
     }
 }
 
 /// The sign-in card, shared by `/` and pages that need a signed-in user.
 #[component]
 pub fn SignedOutHome(
-    notice: Option<&'static str>,
+    notice: Option<Notice>,
     #[prop(default = "/me")] return_to: &'static str,
 ) -> impl IntoView {
     let auth = use_auth();
     view! {
         <section class="card sign-in">
             <h1>"Sign in"</h1>
-            {notice.map(|text| view! { <p class="notice" role="status" data-testid="notice">{text}</p> })}
+            {notice.map(|n| view! {
+                <p class="notice" role="status" data-testid="notice" data-notice-code=n.code()>{n.text()}</p>
+            })}
             <p>"Use your organisation's single sign-on account."</p>
             {move || match auth.config.get() {
                 None => view! { <p class="muted">"Loading configuration…"</p> }.into_any(),

@@ -1,9 +1,9 @@
 //! `/me`: who the provider says you are, your groups, and the token's facts.
 
-use crate::auth::{browser, use_auth, Session};
+use crate::auth::{browser, use_auth, AuthState, Session};
 use crate::components::GroupChips;
 use crate::format::relative_time;
-use crate::pages::home_page::SignedOutHome;
+use crate::pages::home_page::{Checking, SignedOutHome};
 use leptos::prelude::*;
 
 #[component]
@@ -11,15 +11,12 @@ pub fn IdentityPage() -> impl IntoView {
     let auth = use_auth();
     view! {
         <main class="page identity-page">
-            {move || match auth.state.get().session() {
-                Some(session) => view! { <IdentityCard session=session.clone()/> }.into_any(),
-                None => {
-                    let notice = match auth.state.get() {
-                        crate::auth::AuthState::SignedOut { notice } => notice.map(|n| n.text()),
-                        _ => None,
-                    };
+            {move || match auth.state.get() {
+                AuthState::SignedIn(session) => view! { <IdentityCard session=*session/> }.into_any(),
+                AuthState::SignedOut { notice } => {
                     view! { <SignedOutHome notice=notice return_to="/me"/> }.into_any()
                 }
+                AuthState::Checking => view! { <Checking/> }.into_any(),
             }}
         </main>
     }
@@ -27,13 +24,31 @@ pub fn IdentityPage() -> impl IntoView {
 
 #[component]
 fn IdentityCard(session: Session) -> impl IntoView {
+    let auth = use_auth();
+    // "pending" while sso-server is still making its session of this sign-in.
+    let state = move || {
+        if auth.exchanging.get() {
+            "pending"
+        } else {
+            "kept"
+        }
+    };
     // Runs once the card is in the DOM: the end of the benchmark's sign-in interval.
     Effect::new(|| browser::mark("sso:identity"));
     let identity = session.identity.clone();
+    let token = &session.id_token;
     let now = browser::now_secs();
     let time = |t: u64| format!("{} ({})", browser::local_time(t), relative_time(t, now));
     // `{:#}` is Value's pretty form; the bundle already has that writer for `Display`.
-    let raw_claims = format!("{:#}", serde_json::Value::Object(session.claims.clone()));
+    let raw_claims = format!("{:#}", serde_json::Value::Object(token.claims.clone()));
+    let ends = match session.idle_expires_at {
+        Some(idle) if idle < session.expires_at => format!(
+            "{}, or {} if unused until then",
+            time(session.expires_at),
+            time(idle)
+        ),
+        _ => time(session.expires_at),
+    };
     let verified = match identity.email_verified {
         Some(true) => ("verified", "badge badge--ok"),
         Some(false) => ("not verified", "badge badge--warn"),
@@ -46,7 +61,7 @@ fn IdentityCard(session: Session) -> impl IntoView {
         }
     };
     view! {
-        <section class="card identity-card">
+        <section class="card identity-card" data-session-state=state>
             <h1 class="identity-card__title">{identity.display_name().to_string()}</h1>
             <dl class="identity-card__fields">
                 {field("Name", "identity-name", identity.name.clone())}
@@ -59,15 +74,16 @@ fn IdentityCard(session: Session) -> impl IntoView {
                 </dd>
                 {field("Subject", "identity-subject", Some(identity.sub.clone()))}
                 {field("Issuer", "identity-issuer", Some(identity.iss.clone()))}
-                {field("Issued", "identity-issued", Some(time(session.issued_at)))}
-                {field("Expires", "identity-expires", Some(time(session.expires_at)))}
+                {field("ID token issued", "identity-issued", Some(time(token.issued_at)))}
+                {field("ID token expires", "identity-expires", Some(time(token.expires_at)))}
+                {field("Session ends", "session-expires", Some(ends))}
             </dl>
             <h2>"Groups"</h2>
             <GroupChips identity=identity/>
             <h2>"Token"</h2>
             <dl class="identity-card__fields">
-                {field("Algorithm", "token-alg", Some(session.header.alg.clone()))}
-                {field("Key ID", "token-kid", session.header.kid.clone())}
+                {field("Algorithm", "token-alg", Some(token.alg.clone()))}
+                {field("Key ID", "token-kid", token.kid.clone())}
             </dl>
             <details class="identity-card__raw">
                 <summary>"Raw claims"</summary>

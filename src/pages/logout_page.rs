@@ -2,10 +2,8 @@
 //! also where the IdP returns to, and what front-channel logout loads in a frame.
 
 use crate::auth::storage::{SessionStore, LOGOUT_STATE_KEY};
-use crate::auth::{browser, flow, use_auth, AuthContext, Notice};
+use crate::auth::{browser, flow, server_session, use_auth, AuthContext, Notice};
 use crate::components::SignInButton;
-use crate::oidc::logout::end_session_url;
-use crate::oidc::random_token::random_token;
 use crate::oidc::url::form_decode;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -33,36 +31,32 @@ pub fn LogoutPage() -> impl IntoView {
         .into_iter()
         .find(|(name, _)| name == "state")
         .map(|(_, value)| value);
-    let session = auth.state.with_untracked(|s| s.session().cloned());
+    let signed_in = auth.state.with_untracked(|s| s.session().is_some());
 
-    // Read before sign_out() clears this tab's storage.
     let expected_state = SessionStore::open()
         .ok()
         .and_then(|s| s.get(LOGOUT_STATE_KEY));
-    if session.is_some() {
-        // Only a tab that holds a session signs out (and tells the others): a reload of
-        // /logout, or the return from the IdP to a tab whose session already went, must
-        // not end a session another tab has started since.
-        auth.sign_out();
-    }
-    let phase = RwSignal::new(match (&returned_state, &session) {
+    let ours = returned_state.is_some() && returned_state == expected_state;
+    let phase = RwSignal::new(match &returned_state {
         // Back from the IdP. A missing or foreign state changes nothing: we are signed out
         // locally either way, and there is nowhere further to send the user.
-        (Some(state), _) => {
+        Some(_) => {
             if let Ok(store) = SessionStore::open() {
                 store.remove(LOGOUT_STATE_KEY);
             }
             browser::replace_url("/logout");
-            Phase::SignedOut {
-                idp_too: expected_state.as_deref() == Some(state.as_str()),
-            }
+            Phase::SignedOut { idp_too: ours }
         }
-        (None, Some(_)) => Phase::LeavingForIdp,
-        (None, None) => Phase::SignedOut { idp_too: false },
+        None if signed_in => Phase::LeavingForIdp,
+        None => Phase::SignedOut { idp_too: false },
     });
-    if returned_state.is_none() && session.is_some() {
+    // Only a tab that holds a session signs out (and tells the others). Back from our own
+    // sign-out at the IdP it does not: a session shown then was started since, in another
+    // tab. A stray return (a foreign state) signs out here, without another trip to the IdP.
+    if signed_in && !ours {
+        let to_idp = returned_state.is_none();
         spawn_local(async move {
-            if leave_for_idp(auth).await.is_none() {
+            if sign_out_everywhere(auth, to_idp).await.is_none() {
                 phase.set(Phase::SignedOut { idp_too: false });
             }
         });
@@ -94,16 +88,19 @@ pub fn LogoutPage() -> impl IntoView {
     .into_any()
 }
 
-/// Leaves for the end-session endpoint; `None` when the IdP offers none.
-async fn leave_for_idp(auth: AuthContext) -> Option<()> {
+/// Sign-out in order: the server session ends (so its cookie is worthless from now on),
+/// the other tabs are told, then (`to_idp`) the IdP's end-session endpoint. `None` when the
+/// sign-out ends here.
+async fn sign_out_everywhere(auth: AuthContext, to_idp: bool) -> Option<()> {
+    let hint = if auth.server_session() {
+        server_session::end().await
+    } else {
+        None
+    };
+    auth.sign_out();
+    if !to_idp {
+        return None;
+    }
     let config = auth.config.await.ok()?;
-    let metadata = flow::fetch_metadata(&config.issuer).await.ok()?;
-    let state = random_token(browser::random_bytes().ok()?);
-    let origin = browser::origin().ok()?;
-    let url = end_session_url(&metadata, &config.client_id, &origin, &state)?;
-    SessionStore::open()
-        .ok()?
-        .set(LOGOUT_STATE_KEY, &state)
-        .ok()?;
-    browser::navigate_away(&url).ok()
+    flow::leave_for_idp(&config, hint.as_deref()).await
 }

@@ -1,5 +1,6 @@
 //! `/oidc/callback`: finishes the sign-in, scrubs the response from the URL, moves on.
 
+use crate::auth::context::Shown;
 use crate::auth::flow::{self, CallbackOutcome};
 use crate::auth::{browser, use_auth};
 use crate::components::ErrorPanel;
@@ -37,9 +38,22 @@ pub fn OidcCallbackPage() -> impl IntoView {
             Err(err) => Err(err),
         };
         match result {
-            Ok(CallbackOutcome::SignedIn(session, return_to)) => {
-                let kept = auth.signed_in(*session, mark);
-                router.navigate(if kept { &return_to } else { "/" }, true);
+            Ok(CallbackOutcome::SignedIn(done)) => {
+                let return_to = done.return_to.clone();
+                match auth.show_sign_in(*done, mark) {
+                    Shown::Dropped => router.navigate("/", true),
+                    Shown::Kept => router.navigate(&return_to, true),
+                    // The identity shows at once, unless the page is another bundle's
+                    // (/admin): that is a page load, which would cancel the exchange.
+                    Shown::Exchange(pending) if router.renders(&return_to) => {
+                        router.navigate(&return_to, true);
+                        let _ = auth.exchange(pending).await;
+                    }
+                    Shown::Exchange(pending) => match auth.exchange(pending).await {
+                        Ok(()) => router.navigate(&return_to, true),
+                        Err(err) => error.set(Some(err)),
+                    },
+                }
             }
             Ok(CallbackOutcome::NothingToDo) => router.navigate("/", true),
             Err(err) => error.set(Some(err)),

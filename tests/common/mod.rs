@@ -107,3 +107,12 @@ pub fn pkce(random: [u8; 32]) -> sso_web::oidc::pkce::Pkce {
     let digest = Sha256::digest(verifier.as_bytes());
     sso_web::oidc::pkce::Pkce::from_sha256(verifier, &digest).expect("a SHA-256 is 32 bytes")
 }
+
+/// The nonce and its secret for `random`, hashed with RustCrypto as the browser hashes
+/// with WebCrypto.
+pub fn nonce(random: [u8; 32]) -> sso_web::oidc::nonce::NonceBinding {
+    use sha2::{Digest, Sha256};
+    let secret = sso_web::oidc::nonce::nonce_secret(random);
+    let digest = Sha256::digest(secret.as_bytes());
+    sso_web::oidc::nonce::NonceBinding::from_sha256(secret, &digest).expect("a SHA-256 is 32 bytes")
+}

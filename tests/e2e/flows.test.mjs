@@ -17,7 +17,7 @@ import {
 } from '../idp/provider.mjs';
 import { USERS } from '../idp/users.mjs';
 import {
-  E2E_CONFIDENTIAL_SECRET, copyDist, navigationsTo, slug, startServer, startStack,
+  E2E_CONFIDENTIAL_SECRET, copyDist, navigationsTo, slug, startServer, startStack, until,
 } from './harness.mjs';
 import { App } from './pages.mjs';
 
@@ -246,17 +246,32 @@ describe('flows', () => {
       await app.signIn('alice');
       await page.waitForURL((url) => url.pathname === '/me');
 
+      const cookie = await app.sessionCookie();
+      assert.ok(cookie, 'signed in with a server session cookie');
       await app.identity.signOutControl.click();
       await app.idpLogout.confirmButton.waitFor();
       const ends = navigationsTo(requests, `${stack.discovery.end_session_endpoint}?`);
       assert.equal(ends.length, 1, 'one end_session request');
       const q = ends[0].searchParams;
-      // No live credential in a URL: the ID token is not sent as id_token_hint.
-      assert.equal(q.get('id_token_hint'), null, 'no id_token_hint');
+      // The server keeps the ID token for this: the hint that Okta and others require.
+      const hint = q.get('id_token_hint');
+      assert.match(hint ?? '', /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/, 'id_token_hint is the ID token');
       assert.equal(q.get('client_id'), 'sso-web');
       assert.equal(q.get('post_logout_redirect_uri'), `${stack.appOrigin}/logout`);
       assert.ok(q.get('state'), 'state');
-      assert.equal(await app.storedSession(), null, 'the local session was cleared before leaving');
+      assert.equal(await app.sessionCookie(), null, 'the cookie is gone');
+      // The session ended before the browser left: the old cookie is refused, and the hint in
+      // the URL makes no new session.
+      const replay = await fetch(`${stack.appOrigin}/api/v1/session`, { headers: { cookie: `sso-web-session=${cookie}` } });
+      assert.equal(replay.status, 401);
+      assert.equal((await replay.json()).error, 'session_revoked');
+      const reuse = await fetch(`${stack.appOrigin}/api/v1/session`, {
+        method: 'POST',
+        headers: { origin: stack.appOrigin, 'content-type': 'application/json' },
+        body: JSON.stringify({ id_token: hint, nonce_secret: 'a'.repeat(43) }),
+      });
+      assert.equal(reuse.status, 400, 'the spent token makes no session');
+      assert.equal(await app.storedSession(), null, 'nothing in sessionStorage');
 
       await app.idpLogout.confirmButton.click();
       await app.logout.signedOut.waitFor();
@@ -287,12 +302,14 @@ describe('flows', () => {
         assert.equal(await app.authError.panel.count(), 0, `no error panel (/logout${query})`);
         assert.equal(new URL(page.url()).origin, stack.appOrigin, 'stayed in the app');
       }
-      // Signed in, a stray return from the IdP signs out locally without an error either.
+      // Signed in, a stray return from the IdP signs out (here, not at the IdP) without an
+      // error either.
       await app.signIn('alice');
       await app.logout.goto('?state=foreign-state-0001');
       await app.logout.signedOut.waitFor();
       assert.equal(await app.authError.panel.count(), 0);
-      assert.equal(await app.storedSession(), null, 'the local session is gone');
+      await until(async () => (await app.sessionCookie()) === null, 'the session cookie is cleared');
+      assert.equal((await app.serverSession()).status, 401, 'the server session ended');
     });
   });
 
@@ -320,41 +337,68 @@ describe('flows', () => {
       assert.equal(await b.identity.text(b.identity.name), USERS.alice.name);
       navigationsB.length = 0;
 
+      const cookie = await a.sessionCookie();
       await a.signOut();
 
       await b.home.signInButton.waitFor();
       assert.equal(await b.identity.name.count(), 0, 'tab B shows no identity');
       assert.equal(await b.identity.signOutControl.count(), 0, 'tab B has no sign-out control');
       assert.deepEqual(navigationsB, [], 'tab B neither reloaded nor navigated');
-      assert.equal(await b.storedSession(), null, 'tab B dropped its copy of the session');
+      assert.equal(await b.storedSession(), null, 'nothing stored in tab B');
+      // The cookie both tabs shared is dead at the server.
+      const replay = await fetch(`${stack.appOrigin}/api/v1/session`, { headers: { cookie: `sso-web-session=${cookie}` } });
+      assert.equal(replay.status, 401);
+      assert.equal((await replay.json()).error, 'session_revoked');
       await pageB.close();
     });
   });
 
-  test(`expiry: with ${SHORT_CLIENT_ID} (${SHORT_ID_TOKEN_TTL} s ID tokens) /me warns at once, then signs out with "expired"`, async (t) => {
-    await withServer(t, { listen: LISTEN.short, clientId: SHORT_CLIENT_ID }, async (server) => {
-      await stack.withSession(t, async ({ page, pageErrors }) => {
-        // Runs at real speed until fastForward (see session.test.mjs).
-        await page.clock.install();
+  test(`${SHORT_CLIENT_ID} (${SHORT_ID_TOKEN_TTL} s ID tokens), SSO_SESSION_LENGTH=60s: signed in past the token's exp (reload, new tab, /admin), then expired at 60 s`, async (t) => {
+    await withServer(t, {
+      listen: LISTEN.short, clientId: SHORT_CLIENT_ID, env: { SSO_SESSION_LENGTH: '60s' },
+    }, async (server) => {
+      await stack.withSession(t, async ({ context, page, pageErrors }) => {
         const app = new App(page, { ...stack, appOrigin: server.origin });
         await app.signIn('alice');
         await page.waitForURL((url) => url.pathname === '/me');
-        const { expires_at: expiresAt } = await app.storedSession();
-        const left = expiresAt - nowSecs();
-        assert.ok(left > 0 && left <= SHORT_ID_TOKEN_TTL, `ID token expires within ${SHORT_ID_TOKEN_TTL} s, got ${left} s`);
+        const { body: session } = await app.serverSession();
+        const tokenExp = session.id_token.expires_at;
+        assert.ok(tokenExp - nowSecs() <= SHORT_ID_TOKEN_TTL, `the ID token lives ${SHORT_ID_TOKEN_TTL} s`);
+        assert.equal(session.expires_at - session.signed_in_at, 60, 'the session lives SSO_SESSION_LENGTH');
+        const stored = await app.webStorage();
+        assert.doesNotMatch(stored, /eyJ[\w-]*\.eyJ/, 'no ID token in web storage');
+        assert.ok(!stored.includes('sso-web:session'), 'no session record in web storage');
+        assert.match(await app.identity.text(app.identity.sessionExpires), /\(in (1 minute|a few seconds)\)/);
 
-        await app.identity.expiryWarning.waitFor();
-        assert.match(await app.identity.expiryWarning.textContent(), /session ends/i);
-        assert.ok(await app.identity.name.isVisible(), 'still signed in while warned');
+        // Past the ID token's exp (real time: the server's clock decides).
+        await page.waitForFunction((exp) => Date.now() / 1000 > exp + 1, tokenExp, { timeout: 45_000, polling: 500 });
+        await page.reload();
+        await app.identity.kept.waitFor();
+        assert.equal(await app.identity.text(app.identity.name), USERS.alice.name, 'signed in after a reload');
+        const tab = await context.newPage();
+        try {
+          const other = new App(tab, { ...stack, appOrigin: server.origin });
+          await other.identity.goto();
+          await other.identity.kept.waitFor();
+          assert.equal(await other.identity.text(other.identity.name), USERS.alice.name, 'signed in in a new tab');
+          await other.admin.goto();
+          await other.admin.saveButton.waitFor();
+          assert.equal(await other.admin.notAdmin.count(), 0, '/admin works for alice after exp');
+        } finally {
+          await tab.close();
+        }
 
-        await page.clock.fastForward(`00:${String(SHORT_ID_TOKEN_TTL + 10).padStart(2, '0')}`);
-
-        await app.home.notice.waitFor();
+        // At 60 s the open page learns from the server that the session expired.
+        await app.home.notice.waitFor({ timeout: 45_000 });
+        assert.equal(await app.home.notice.getAttribute('data-notice-code'), 'session_expired');
         assert.match(await app.home.notice.textContent(), /expired/);
         assert.ok(await app.home.signInButton.isVisible(), 'sign-in button shown');
         assert.equal(await app.identity.name.count(), 0, 'no identity shown');
-        assert.equal(await app.identity.expiryWarning.count(), 0, 'the warning is gone');
-        assert.equal(await app.storedSession(), null, 'nothing stored');
+        assert.ok(nowSecs() >= session.expires_at, 'not before the session\'s end');
+        // A reload says the same.
+        await page.reload();
+        await app.home.notice.waitFor();
+        assert.equal(await app.home.notice.getAttribute('data-notice-code'), 'session_expired');
         assert.deepEqual(pageErrors.map(String), []);
       });
     });
@@ -377,10 +421,9 @@ describe('flows', () => {
       if (await app.authError.panel.count() > 0) {
         assert.fail(`auth-error after ${what} at ${url.href}: ${await app.authError.panel.textContent()}`);
       }
-      if (await app.storedSession() !== null) {
-        await app.identity.name.or(app.home.identitySummary).first().waitFor();
-        assert.ok(['/', '/me'].includes(new URL(page.url()).pathname), `signed in at ${page.url()}`);
-      }
+      // Still signed in (the server session): the app shows the identity on / or /me.
+      await app.identity.name.or(app.home.identitySummary).first().waitFor();
+      assert.ok(['/', '/me'].includes(new URL(page.url()).pathname), `signed in at ${page.url()}`);
     };
     for (let i = 0; i < 12; i += 1) {
       const before = page.url();

@@ -450,6 +450,21 @@ export async function startStack(suite, { server: serverOptions = {}, redirectOr
   }
 }
 
+/**
+ * Resolves once `condition()` (sync or async) is true, checking every 100 ms; fails after
+ * `timeoutMs` naming `what`. For states a test cannot see in the page (a cookie jar, a server),
+ * never a fixed wait.
+ */
+export async function until(condition, what, timeoutMs = UI_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    // Poll interval, not a wait for an outcome.
+    await new Promise((done) => { setTimeout(done, 100); });
+  }
+}
+
 /** The top-level navigations among recorded requests whose URL starts with `prefix`. */
 export function navigationsTo(requests, prefix) {
   return requests.filter((r) => r.navigation && r.url.startsWith(prefix)).map((r) => new URL(r.url));

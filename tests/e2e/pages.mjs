@@ -7,8 +7,14 @@ export const DEV_PASSWORD = 'dev-password';
 
 const tid = (page, id) => page.getByTestId(id);
 
-/** Where the SPA keeps the signed-in session (sessionStorage, per tab). */
+/**
+ * Where the SPA keeps the signed-in session on a static host (sessionStorage, per tab). With
+ * sso-server the session is the server's HttpOnly cookie, and nothing is stored here.
+ */
 export const SESSION_KEY = 'sso-web:session';
+
+/** The server session's cookie (over http; `__Host-` prefixed behind an https SSO_PUBLIC_URL). */
+export const SESSION_COOKIE = 'sso-web-session';
 
 export class HomePage {
   constructor(page, { appOrigin }) {
@@ -94,6 +100,10 @@ export class IdentityPage {
     this.issuer = tid(page, 'identity-issuer');
     this.groups = tid(page, 'identity-group');
     this.signOutControl = tid(page, 'sign-out');
+    /** When the session ends (the server's SSO_SESSION_LENGTH; the ID token's exp on a static host). */
+    this.sessionExpires = tid(page, 'session-expires');
+    /** The identity card once the session is kept: the server's, or stored in the tab. */
+    this.kept = page.locator('[data-session-state="kept"]');
     /** "Your session ends in …", from 2 minutes before the ID token's exp. */
     this.expiryWarning = tid(page, 'expiry-warning');
   }
@@ -199,6 +209,28 @@ export class AdminPage {
     this.audit = tid(page, 'audit');
     this.auditEntries = tid(page, 'audit-entry');
     this.auditEmpty = tid(page, 'audit-empty');
+    // The Sessions section.
+    this.sessions = tid(page, 'admin-sessions');
+    this.sessionRows = tid(page, 'session-row');
+    this.signOutOthers = tid(page, 'sign-out-others');
+  }
+
+  /** The session rows as `{ user, current }`. */
+  async sessionList() {
+    const rows = [];
+    for (const row of await this.sessionRows.all()) {
+      rows.push({
+        user: await row.getAttribute('data-session-user'),
+        current: (await row.textContent()).includes('(you)'),
+      });
+    }
+    return rows;
+  }
+
+  /** The **Sign out** button of `user`'s session row (the first, if there are several). */
+  signOutSession(user) {
+    return this.page.locator(`[data-testid="session-row"][data-session-user="${user}"]`)
+      .first().getByTestId('session-sign-out');
   }
 
   /** Opens /admin (a full page load) and returns the document response. */
@@ -298,16 +330,31 @@ export class AdminPage {
     return items;
   }
 
-  /** The audit table's rows as `{ at, actor, fields: string[], version }`. */
+  /**
+   * The audit table's rows as `{ at, actor, event, what, fields: string[], version }`; `fields`
+   * are the settings a `settings_changed` entry names.
+   */
   async auditRows() {
     const rows = [];
     for (const row of await this.auditEntries.all()) {
       const cells = (await row.locator('td').allTextContents()).map((s) => s.trim());
+      const event = await row.getAttribute('data-event');
+      const changed = event === 'settings_changed' ? cells[2].replace(/^Changed /, '') : '';
       rows.push({
-        at: cells[0], actor: cells[1], fields: cells[2] ? cells[2].split(/,\s*/) : [], version: cells[3],
+        at: cells[0],
+        actor: cells[1],
+        event,
+        what: cells[2],
+        fields: changed ? changed.split(/,\s*/) : [],
+        version: cells[3],
       });
     }
     return rows;
+  }
+
+  /** The rows of settings changes only. */
+  async settingsRows() {
+    return (await this.auditRows()).filter((row) => row.event === 'settings_changed');
   }
 }
 
@@ -329,7 +376,30 @@ export class App {
     this.navAdmin = tid(page, 'nav-admin');
   }
 
-  /** The stored session (parsed), or null when sessionStorage has none. */
+  /**
+   * `GET /api/v1/session` from the page, with its cookies: `{ status, body }`. Passive: it does
+   * not count as a use of the session.
+   */
+  async serverSession() {
+    return this.page.evaluate(async () => {
+      const res = await fetch('/api/v1/session', { cache: 'no-store' });
+      return { status: res.status, body: await res.json() };
+    });
+  }
+
+  /** The session cookie's value in this browser context, or null. */
+  async sessionCookie() {
+    const cookies = await this.page.context().cookies(this.stack.appOrigin);
+    return cookies.find((c) => c.name === SESSION_COOKIE)?.value ?? null;
+  }
+
+  /** Everything in sessionStorage and localStorage, as one string to search for tokens. */
+  async webStorage() {
+    return this.page.evaluate(() => JSON.stringify([
+      Object.entries(window.sessionStorage), Object.entries(window.localStorage)]));
+  }
+
+  /** The stored session of a static host (parsed), or null when sessionStorage has none. */
   async storedSession() {
     const text = await this.page.evaluate((key) => window.sessionStorage.getItem(key), SESSION_KEY);
     return text === null ? null : JSON.parse(text);
@@ -383,7 +453,8 @@ export class App {
     await this.home.clickSignIn(this.stack);
     await this.idpLogin.signIn(login);
     await this.passConsentIfAsked();
-    await this.identity.name.or(this.authError.panel).first().waitFor();
+    // The identity shows at once; with sso-server the session is kept a moment later.
+    await this.identity.kept.or(this.authError.panel).first().waitFor();
     if (await this.authError.panel.isVisible()) {
       throw new Error(`sign-in as ${login} ended in auth-error `
         + `${await this.authError.code()}: ${await this.authError.text()}`);

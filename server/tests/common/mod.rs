@@ -167,8 +167,9 @@ pub fn directive<'a>(csp: &'a str, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// A request to the admin API with an optional Bearer credential,
-/// If-Match and JSON body.
+/// A request to the admin API with an optional credential, If-Match and JSON body. A
+/// credential that is a session cookie (`sso-web-session=…`, from `sign_in`) goes as a
+/// cookie from this app's own origin; anything else as a Bearer token.
 pub fn admin_request(
     method: &str,
     uri: &str,
@@ -177,8 +178,18 @@ pub fn admin_request(
     body: Option<&str>,
 ) -> Request<Body> {
     let mut builder = Request::builder().method(method).uri(uri);
-    if let Some(bearer) = bearer {
-        builder = builder.header("authorization", format!("Bearer {bearer}"));
+    match bearer {
+        Some(cookie) if cookie.starts_with("sso-web-session=") => {
+            builder = builder
+                .header("cookie", cookie)
+                .header("host", HOST)
+                .header("origin", ORIGIN)
+                .header("x-requested-with", "sso-web");
+        }
+        Some(bearer) => {
+            builder = builder.header("authorization", format!("Bearer {bearer}"));
+        }
+        None => {}
     }
     if let Some(tag) = if_match {
         builder = builder.header("if-match", tag);
@@ -204,4 +215,84 @@ pub async fn everything(response: Response<Body>) -> (StatusCode, String) {
     }
     text.push_str(&String::from_utf8_lossy(&body(response).await));
     (status, text)
+}
+
+/// The `Host` in-process requests name, and the origin that goes with it.
+pub const HOST: &str = "sso.test";
+pub const ORIGIN: &str = "http://sso.test";
+
+/// A nonce secret no other call of this process gets: each sign-in's token differs.
+pub fn fresh_nonce_secret() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let pid = std::process::id();
+    let text = format!("{pid:010}-{n:020}-");
+    format!("{text}{}", "x".repeat(43 - text.len()))
+}
+
+/// `BASE64URL(SHA256(secret))`: the nonce the browser sends for this secret.
+pub fn nonce_for(secret: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// `POST /api/v1/session` as the SPA sends it (same origin, JSON).
+pub fn exchange_request(id_token: &str, nonce_secret: &str) -> Request<Body> {
+    Request::post("/api/v1/session")
+        .header("host", HOST)
+        .header("origin", ORIGIN)
+        .header("content-type", "application/json")
+        .body(Body::from(
+            serde_json::json!({"id_token": id_token, "nonce_secret": nonce_secret}).to_string(),
+        ))
+        .expect("request")
+}
+
+/// The `name=value` of the session cookie a response sets.
+pub fn session_cookie_of<B>(response: &Response<B>) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("sso-web-session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// Signs in with `claims` (their `nonce` is set here) and returns the cookie to send.
+pub async fn sign_in(app: &Router, claims: &serde_json::Value) -> String {
+    let secret = fresh_nonce_secret();
+    let mut claims = claims.clone();
+    claims["nonce"] = nonce_for(&secret).into();
+    let token = idp::sign("rs256", &claims);
+    let response = send(app, exchange_request(&token, &secret)).await;
+    let status = response.status();
+    let cookie = session_cookie_of(&response);
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "sign-in refused: {}",
+        String::from_utf8_lossy(&body(response).await)
+    );
+    cookie.expect("a session cookie")
+}
+
+/// A request with the session cookie, from this app's own pages (Origin, Host and the
+/// CSRF header), with an optional JSON body.
+pub fn cookie_request(method: &str, uri: &str, cookie: &str, body: Option<&str>) -> Request<Body> {
+    let builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", HOST)
+        .header("origin", ORIGIN)
+        .header("cookie", cookie)
+        .header("x-requested-with", "sso-web");
+    match body {
+        Some(body) => builder
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_owned())),
+        None => builder.body(Body::empty()),
+    }
+    .expect("request")
 }

@@ -1,4 +1,4 @@
-//! The settings saved in the admin UI, their version, the audit log and the setup token's hash, in SQLite (WAL, synchronous=FULL, schema versioned by `PRAGMA user_version`).
+//! The settings saved in the admin UI, their version, the audit log, the setup token's hash and the server sessions, in SQLite (WAL, synchronous=FULL, schema versioned by `PRAGMA user_version`).
 //!
 //! Every method is blocking; async callers go through `tokio::task::spawn_blocking`.
 //! One connection behind a mutex serialises this process's writes, and
@@ -14,9 +14,14 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::config::{AuthMethod, Secret};
 
+mod sessions;
+
+pub use sessions::{Created, EndReason, NewSession, StoredSession};
+
 /// Each entry upgrades the schema by one `user_version`; never edit a
 /// released entry, append a new one.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE settings (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         version INTEGER NOT NULL,
@@ -42,7 +47,33 @@ const MIGRATIONS: &[&str] = &["
         sha256 BLOB NOT NULL,
         created_at TEXT NOT NULL
     );
-"];
+",
+    "
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id_hash BLOB NOT NULL UNIQUE,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        display TEXT NOT NULL,
+        info TEXT NOT NULL,
+        id_token TEXT,
+        signed_in_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        end_reason TEXT
+    );
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+    CREATE TABLE used_id_tokens (
+        sha256 BLOB PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    );
+    ALTER TABLE audit_log ADD COLUMN event TEXT NOT NULL DEFAULT 'settings_changed';
+    ALTER TABLE audit_log ADD COLUMN actor_id TEXT;
+    ALTER TABLE audit_log ADD COLUMN target TEXT;
+",
+];
 
 /// How long a write waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -131,6 +162,8 @@ impl SettingsPatch {
 pub enum ActorKind {
     Sso,
     SetupToken,
+    /// The server itself (a session ended because the settings changed under it).
+    System,
 }
 
 impl ActorKind {
@@ -138,6 +171,7 @@ impl ActorKind {
         match self {
             Self::Sso => "sso",
             Self::SetupToken => "setup_token",
+            Self::System => "system",
         }
     }
 }
@@ -145,18 +179,81 @@ impl ActorKind {
 /// Who made a change, as the audit log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
+    /// For people to read: the email, else the username, else the subject.
     pub name: String,
     pub kind: ActorKind,
+    /// Who it really is: `<iss> <sub>` for an SSO user (an email can be reused or
+    /// unverified), `None` for the setup token.
+    pub id: Option<String>,
+}
+
+/// What an audit entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditEvent {
+    SettingsChanged,
+    SignIn,
+    SignOut,
+    /// An admin ended someone's session.
+    SessionRevoked,
+    /// An admin ended every session but their own; `target` is how many.
+    OtherSessionsRevoked,
+    /// A change of issuer or client ID ended the sessions made under the old ones.
+    SessionsEndedBySettings,
+}
+
+impl AuditEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SettingsChanged => "settings_changed",
+            Self::SignIn => "sign_in",
+            Self::SignOut => "sign_out",
+            Self::SessionRevoked => "session_revoked",
+            Self::OtherSessionsRevoked => "other_sessions_revoked",
+            Self::SessionsEndedBySettings => "sessions_ended_by_settings",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
+    pub event: String,
     pub actor: String,
     pub actor_kind: String,
+    pub actor_id: Option<String>,
+    /// Whose session a sign-in, sign-out or revocation was, or how many sessions ended.
+    pub target: Option<String>,
     pub fields: Vec<String>,
     pub version: u64,
+}
+
+/// One audit row, inside the caller's transaction.
+fn insert_audit(
+    conn: &Connection,
+    actor: &Actor,
+    event: AuditEvent,
+    fields: &[&str],
+    version: u64,
+    target: Option<&str>,
+) -> Result<(), StoreError> {
+    let field_list =
+        serde_json::to_string(fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, actor_kind, fields, version, event, actor_id, target)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            rfc3339_utc(SystemTime::now()),
+            actor.name,
+            actor.kind.as_str(),
+            field_list,
+            to_sql_version(version)?,
+            event.as_str(),
+            actor.id,
+            target,
+        ],
+    )?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,18 +417,13 @@ impl Store {
                 at,
             ],
         )?;
-        let field_list =
-            serde_json::to_string(&fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        tx.execute(
-            "INSERT INTO audit_log (at, actor, actor_kind, fields, version)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                at,
-                actor.name,
-                actor.kind.as_str(),
-                field_list,
-                to_sql_version(version)?
-            ],
+        insert_audit(
+            &tx,
+            actor,
+            AuditEvent::SettingsChanged,
+            &fields,
+            version,
+            None,
         )?;
         tx.commit()?;
         Ok(UpdateOutcome::Changed {
@@ -352,29 +444,39 @@ impl Store {
     ) -> Result<(Vec<AuditEntry>, Option<i64>), StoreError> {
         let conn = self.conn();
         let mut statement = conn.prepare_cached(
-            "SELECT id, at, actor, actor_kind, fields, version FROM audit_log
-             WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
+            "SELECT id, at, actor, actor_kind, fields, version, event, actor_id, target
+             FROM audit_log WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = statement.query_map(params![before, i64::from(limit) + 1], |row| {
             Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, i64>(5)?,
+                (
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ),
+                (
+                    row.get::<_, i64>(5)?,
+                    row.get::<_, String>(6)?,
+                    row.get::<_, Option<String>>(7)?,
+                    row.get::<_, Option<String>>(8)?,
+                ),
             ))
         })?;
         let mut entries = Vec::new();
         for row in rows {
-            let (id, at, actor, actor_kind, fields, version) = row?;
+            let ((id, at, actor, actor_kind, fields), (version, event, actor_id, target)) = row?;
             let fields: Vec<String> = serde_json::from_str(&fields)
                 .map_err(|e| StoreError::Corrupt(format!("audit entry {id} fields: {e}")))?;
             entries.push(AuditEntry {
                 id,
                 at,
+                event,
                 actor,
                 actor_kind,
+                actor_id,
+                target,
                 fields,
                 version: from_sql_version(version)?,
             });
@@ -559,6 +661,7 @@ mod tests {
         Actor {
             name: "alice@example.com".into(),
             kind: ActorKind::Sso,
+            id: Some("https://idp.example.com u-1".into()),
         }
     }
 
@@ -638,6 +741,11 @@ mod tests {
         assert_eq!(entries[0].fields, ["issuer", "client_secret", "scopes"]);
         assert_eq!(entries[0].actor, "alice@example.com");
         assert_eq!(entries[0].actor_kind, "sso");
+        assert_eq!(
+            entries[0].actor_id.as_deref(),
+            Some("https://idp.example.com u-1")
+        );
+        assert_eq!(entries[0].event, "settings_changed");
         assert_eq!(entries[0].version, 1);
     }
 
