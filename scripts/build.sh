@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Release build of both bundles into dist/: the main app (index.html) and, in dist/admin/,
-# the admin app (admin.html), which a first visit never downloads. The main build
-# empties dist/ first, so the admin build must come second.
+# Release build of the three bundles into dist/: the main app (index.html); in dist/callback/,
+# the callback (callback.html: the token request, the ID token's validation, /me); in
+# dist/admin/, the admin app (admin.html). A first visit downloads only the first. The main
+# build empties dist/ first, so it must come first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # wasm-opt (binaryen, from npm: tools/package.json) shrinks each bundle after wasm-bindgen.
@@ -12,11 +13,16 @@ cargo_home=${CARGO_HOME:-$HOME/.cargo}
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$cargo_home/registry/src/= --remap-path-prefix=$(pwd -P)/="
 trunk build --release --offline=true
 trunk build admin.html --release --offline=true --dist dist/admin --public-url /admin/
+trunk build callback.html --release --offline=true --dist dist/callback --public-url /callback/
 # Minified glue, and both files named after their final bytes (scripts/finish-bundle.mjs).
 node scripts/finish-bundle.mjs dist
 node scripts/finish-bundle.mjs dist/admin
+node scripts/finish-bundle.mjs dist/callback
+# The pages with a sign-in button name the callback bundle's files, to fetch them early.
+node scripts/link-callback.mjs dist
 # What sso-server sends to browsers that accept gzip: compressed once, at the level the
 # size budget is measured at, instead of on every request.
-for file in dist/*.wasm dist/*.js dist/*.css dist/admin/*.wasm dist/admin/*.js dist/admin/*.css; do
+for file in dist/*.wasm dist/*.js dist/*.css dist/admin/*.wasm dist/admin/*.js dist/admin/*.css \
+  dist/callback/*.wasm dist/callback/*.js dist/callback/*.css; do
   gzip -9 -k -f -n "$file"
 done

@@ -24,6 +24,8 @@ pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod auth;
 #[cfg(target_arch = "wasm32")]
+pub mod callback_app;
+#[cfg(target_arch = "wasm32")]
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod pages;
@@ -34,3 +36,5 @@ pub mod router;
 pub use admin_app::AdminApp;
 #[cfg(target_arch = "wasm32")]
 pub use app::App;
+#[cfg(target_arch = "wasm32")]
+pub use callback_app::CallbackApp;

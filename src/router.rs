@@ -10,7 +10,14 @@ use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 
 /// The main bundle's pages. Anything else there is "not found".
-pub const MAIN_ROUTES: &[&str] = &["/", crate::oidc::CALLBACK_PATH, "/me", "/logout"];
+pub const MAIN_ROUTES: &[&str] = &["/", "/me", "/logout"];
+/// The callback bundle's: the callback, and the pages a sign-in lands on.
+pub const CALLBACK_ROUTES: &[&str] = &[
+    crate::oidc::CALLBACK_PATH,
+    crate::callback_app::CALLBACK_DOCUMENT,
+    "/me",
+    "/",
+];
 /// The admin bundle's one page.
 pub const ADMIN_ROUTES: &[&str] = &["/admin"];
 

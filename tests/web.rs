@@ -231,3 +231,50 @@ fn storage_is_prefixed_and_corrupt_json_is_dropped() {
     store.clear_all();
     assert_eq!(raw.get_item("other-app").unwrap().as_deref(), Some("kept"));
 }
+
+#[wasm_bindgen_test]
+fn the_page_session_block_reads_every_shape_the_server_writes() {
+    use sso_web::auth::session::{read_page_block, Notice, PageSession};
+    let known = |text: &str| match read_page_block(text) {
+        PageSession::Known(state) => Some(state),
+        PageSession::Unknown => None,
+    };
+    assert_eq!(known("null"), Some(AuthState::SignedOut { notice: None }));
+    assert_eq!(
+        known(r#"{"error":"session_expired"}"#),
+        Some(AuthState::SignedOut {
+            notice: Some(Notice::SessionExpired)
+        })
+    );
+    assert_eq!(
+        known(r#"{"error":"session_revoked"}"#),
+        Some(AuthState::SignedOut {
+            notice: Some(Notice::SessionRevoked)
+        })
+    );
+    // `no_session` has no notice: a first visit says nothing.
+    assert_eq!(
+        known(r#"{"error":"no_session"}"#),
+        Some(AuthState::SignedOut { notice: None })
+    );
+    assert!(known(r#""unknown""#).is_none(), "ask the server");
+    assert!(
+        known("{not json").is_some(),
+        "garbage is signed out, not a panic"
+    );
+    let session = serde_json::json!({
+        "subject": "u-1", "issuer": "https://idp.example.com", "name": "Alice",
+        "username": null, "email": null, "email_verified": null,
+        "groups": ["admins"], "groups_source": "claim", "groups_claim": "groups",
+        "is_admin": true, "signed_in_at": 10, "expires_at": 20, "idle_expires_at": null,
+        "id_token": {"alg": "RS256", "kid": null, "issued_at": 9, "expires_at": 15, "claims": {}}
+    });
+    match known(&session.to_string()) {
+        Some(AuthState::SignedIn(s)) => {
+            assert_eq!(s.identity.sub, "u-1");
+            assert!(s.is_admin);
+            assert_eq!(s.ends_at(), 20);
+        }
+        other => panic!("expected a session, got {other:?}"),
+    }
+}

@@ -99,12 +99,18 @@ impl Document {
 /// Where the admin build lives inside the build dir (`trunk build admin.html --dist
 /// dist/admin --public-url /admin/`): a first visit never downloads the admin code.
 pub const ADMIN_INDEX: &str = "admin/index.html";
+/// Where the callback build lives (`trunk build callback.html --dist dist/callback --public-url
+/// /callback/`): served at /oidc/callback, so the first visit never downloads its code.
+pub const CALLBACK_INDEX: &str = "callback/index.html";
 
 pub struct Dist {
     root: PathBuf,
     index: Document,
     /// Optional: without it /admin gets the main app, which says where the admin build went.
     admin: Document,
+    /// Optional: without it the callback gets the main app, which hands over to
+    /// `/callback/index.html` (as on a static host).
+    callback: Document,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -142,17 +148,21 @@ impl Dist {
         let body = std::fs::read(&index_path).map_err(unreadable)?;
         let root = std::fs::canonicalize(dir).map_err(unreadable)?;
         let page = IndexPage::new(body, stamp(&metadata));
-        let admin_path = root.join(ADMIN_INDEX);
-        let admin_page = std::fs::metadata(&admin_path)
-            .ok()
-            .filter(std::fs::Metadata::is_file)
-            .and_then(|m| {
-                let body = std::fs::read(&admin_path).ok()?;
-                Some(IndexPage::new(body, stamp(&m)))
-            });
+        let optional = |relative: &str| {
+            let path = root.join(relative);
+            let page = std::fs::metadata(&path)
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .and_then(|m| {
+                    let body = std::fs::read(&path).ok()?;
+                    Some(IndexPage::new(body, stamp(&m)))
+                });
+            Document::new(path, page)
+        };
         Ok(Self {
             index: Document::new(root.join("index.html"), Some(page)),
-            admin: Document::new(admin_path, admin_page),
+            admin: optional(ADMIN_INDEX),
+            callback: optional(CALLBACK_INDEX),
             root,
         })
     }
@@ -173,6 +183,11 @@ impl Dist {
     pub async fn index(&self, path: &str) -> Arc<IndexPage> {
         if is_admin_document(path) {
             if let Some(page) = self.admin.fresh().await {
+                return page;
+            }
+        }
+        if is_callback_document(path) {
+            if let Some(page) = self.callback.fresh().await {
                 return page;
             }
         }
@@ -308,6 +323,9 @@ pub async fn serve(State(state): State<Arc<AppState>>, request: Request) -> Resp
     if path == "/admin/index.html" {
         return index_response(&state, request.headers(), "/admin").await;
     }
+    if path == CALLBACK_DOCUMENT {
+        return index_response(&state, request.headers(), CALLBACK_DOCUMENT).await;
+    }
     match state.dist.resolve(path).await {
         Resolved::File(file) => file_response(&file, request).await,
         Resolved::NotAFile => index_response(&state, request.headers(), path).await,
@@ -358,6 +376,15 @@ async fn file_response(file: &Path, request: Request) -> Response {
 pub fn is_admin_document(path: &str) -> bool {
     path == "/admin" || path.starts_with("/admin/")
 }
+
+/// The callback's document: `/oidc/callback`, and the build's own address for it (where the
+/// main app hands a response over when it was served at the callback, as on a static host).
+pub fn is_callback_document(path: &str) -> bool {
+    path == crate::callback::CALLBACK_PATH || path == CALLBACK_DOCUMENT
+}
+
+/// The callback build's page, by its address in the build.
+pub const CALLBACK_DOCUMENT: &str = "/callback/index.html";
 
 /// OpenID Connect Front-Channel Logout 1.0: the IdP loads /logout in a hidden
 /// iframe (Entra does). Only this document may be framed, and only by the app

@@ -232,6 +232,51 @@ async fn admin_routes_get_the_admin_build_with_its_own_hashes() {
 }
 
 #[tokio::test]
+async fn the_callback_gets_the_callback_build_with_its_own_hashes() {
+    let d = make_dist();
+    // Without a callback build, the callback gets the main app (which hands over itself).
+    let app = app(&d.dist, &[]);
+    assert_eq!(
+        body(get(&app, "/oidc/callback").await).await,
+        index_html(INLINE_SCRIPT)
+    );
+
+    let callback_script =
+        "\nimport init from '/callback/sso-callback-0123456789abcdef.js';\nawait init();\n";
+    std::fs::create_dir_all(d.dist.join("callback")).expect("mkdir callback");
+    std::fs::write(
+        d.dist.join("callback/index.html"),
+        index_html(callback_script),
+    )
+    .expect("write");
+    for path in [
+        "/oidc/callback",
+        "/oidc/callback?code=x&state=y",
+        "/callback/index.html",
+    ] {
+        let response = get(&app, path).await;
+        assert_is_index(&response);
+        let csp = header(&response, "content-security-policy");
+        assert!(
+            csp.contains(&expected_hash(callback_script)),
+            "{path}: {csp}"
+        );
+        assert!(
+            !csp.contains(&expected_hash(INLINE_SCRIPT)),
+            "{path}: {csp}"
+        );
+        // Only /admin may reach providers that are not saved.
+        assert!(!csp.contains("https:"), "{path}: {csp}");
+        assert_eq!(body(response).await, index_html(callback_script), "{path}");
+    }
+    for path in ["/", "/me", "/logout", "/callback", "/oidc/callback/x"] {
+        let response = get(&app, path).await;
+        let csp = header(&response, "content-security-policy");
+        assert!(csp.contains(&expected_hash(INLINE_SCRIPT)), "{path}: {csp}");
+    }
+}
+
+#[tokio::test]
 async fn non_html_responses_get_a_locked_down_csp() {
     let d = make_dist();
     let app = app(&d.dist, &[]);

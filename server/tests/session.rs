@@ -95,8 +95,8 @@ async fn the_exchange_makes_a_session_that_outlives_the_id_token() {
     assert_eq!(value.len(), 43, "256 random bits, base64url");
     assert_eq!(
         cookie,
-        &format!("sso-web-session={value}; Max-Age=43200; Path=/; HttpOnly; SameSite=Strict"),
-        "over http: no Secure, no __Host- prefix"
+        &format!("sso-web-session={value}; Max-Age=86400; Path=/; HttpOnly; SameSite=Strict"),
+        "over http: no Secure, no __Host- prefix; kept twice the length, to say why it ended"
     );
     // The session: who, and until when (12 h, not the token's 30 s).
     assert_eq!(session["subject"], "user-1234");
@@ -382,7 +382,7 @@ async fn behind_an_https_public_url_the_cookie_is_secure_and_host_prefixed() {
         "; HttpOnly",
         "; SameSite=Strict",
         "; Secure",
-        "; Max-Age=2592000",
+        "; Max-Age=5184000",
     ] {
         assert!(cookie.contains(attribute), "{attribute}: {cookie}");
     }

@@ -101,6 +101,15 @@ pub fn element_text(id: &str) -> Option<String> {
         .text_content()
 }
 
+/// The `content` of `<meta name="{name}">`, if the page has one.
+pub fn meta_content(name: &str) -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .query_selector(&format!("meta[name=\"{name}\"]"))
+        .ok()??
+        .get_attribute("content")
+}
+
 /// The current path, without query or fragment.
 pub fn current_path() -> String {
     web_sys::window()
@@ -164,6 +173,13 @@ pub fn local_time(unix_secs: u64) -> String {
     ];
     // getTimezoneOffset is minutes *behind* UTC.
     crate::format::clock_time(parts, -(date.get_timezone_offset() as i32))
+}
+
+/// The current fragment with its `#` (empty when there is none).
+pub fn location_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
 }
 
 /// The current fragment without `#` (empty when there is none).

@@ -18,6 +18,7 @@ pub fn SignInButton(
     };
     Effect::new(move || {
         if let Some(Ok(config)) = auth.config.get() {
+            flow::warm_callback_bundle();
             spawn_local(flow::prefetch(config.issuer));
         }
     });

@@ -24,8 +24,8 @@ impl CookieSpec {
         }
     }
 
-    /// `Set-Cookie` for a new session that lasts `max_age` seconds (so it survives a
-    /// browser restart, as W&B's does, until the session's own end).
+    /// `Set-Cookie` for a new session, kept `max_age` seconds (so it survives a browser
+    /// restart, as W&B's does; the server decides when the session ends).
     pub fn set(self, value: &str, max_age: u64) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
         let text = format!(

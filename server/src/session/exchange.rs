@@ -131,9 +131,11 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         [
+            // Kept as long as the server keeps the ended session, so a later visit still learns
+            // why it is signed out (session_expired) instead of finding no cookie at all.
             (
                 header::SET_COOKIE,
-                rules.cookie.set(&value, rules.length.as_secs()),
+                rules.cookie.set(&value, rules.keep_for()),
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
