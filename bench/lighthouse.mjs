@@ -5,9 +5,9 @@
 //!   me     `/me` signed in as alice
 //!   admin  `/admin` signed in as alice (a member of `admins`, the default SSO_ADMIN_GROUPS)
 //!
-//! The session lives in sessionStorage, which is per tab: so alice signs in through the IdP in a
-//! puppeteer page and Lighthouse audits that same page (`navigation(page, url, ...)` with
-//! `disableStorageReset`). Each page gets its own browser context and tab (and so its own
+//! alice signs in through the IdP in a puppeteer page (a server session: the cookie) and
+//! Lighthouse audits that same page (`navigation(page, url, ...)` with `disableStorageReset`,
+//! which would clear the cookie). Each page gets its own browser context and tab (and so its own
 //! sign-in): a second `navigation()` on the same puppeteer page failed with NO_NAVSTART (several
 //! navigations of one tab are what Lighthouse's `startFlow` is for). What Lighthouse's storage reset would do otherwise (clear the HTTP
 //! cache and the origin's service workers, cache storage, file systems and shader cache) is done
@@ -45,7 +45,7 @@ import puppeteer from 'puppeteer-core';
 import {
   CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, startIdp, startServer,
 } from '../tests/e2e/harness.mjs';
-import { DEV_PASSWORD, SESSION_KEY } from '../tests/e2e/pages.mjs';
+import { DEV_PASSWORD } from '../tests/e2e/pages.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(BENCH_DIR, 'results');
@@ -105,9 +105,10 @@ async function signIn(page, login) {
   if (error) {
     throw new Error(`sign-in as ${login} ended in auth-error: ${await error.evaluate((el) => el.textContent.trim())}`);
   }
-  if (!(await page.evaluate((key) => sessionStorage.getItem(key) !== null, SESSION_KEY))) {
-    throw new Error(`signed in as ${login} but sessionStorage has no ${SESSION_KEY}`);
-  }
+  // The server session: the cookie is set once the exchange answered.
+  await page.waitForSelector('[data-session-state="kept"]', { timeout: UI_TIMEOUT_MS });
+  const session = await page.evaluate(async () => (await fetch('/api/v1/session')).status);
+  if (session !== 200) throw new Error(`signed in as ${login} but GET /api/v1/session answers ${session}`);
 }
 
 /** What each page must show for its audit to count; checked before and after Lighthouse. */
@@ -145,7 +146,7 @@ const EXPECT = {
   },
 };
 
-/** What Lighthouse's storage reset does, minus nothing that matters here: sessionStorage stays. */
+/** What Lighthouse's storage reset does, minus what matters here: the session cookie stays. */
 async function resetCaches(page) {
   const cdp = await page.createCDPSession();
   try {
@@ -429,8 +430,8 @@ async function main() {
       }
     }
 
-    // One fresh context (and tab) per signed-in page (see the top of this file); a new tab
-    // starts without sessionStorage, so alice signs in again in each.
+    // One fresh context (and tab) per signed-in page (see the top of this file): a new
+    // context has no cookie, so alice signs in again in each.
     for (const name of ['me', 'admin'].filter((p) => pages.includes(p))) {
       const context = await browser.createBrowserContext();
       try {

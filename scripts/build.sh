@@ -18,7 +18,7 @@ trunk build callback.html --release --offline=true --dist dist/callback --public
 node scripts/finish-bundle.mjs dist
 node scripts/finish-bundle.mjs dist/admin
 node scripts/finish-bundle.mjs dist/callback
-# The pages with a sign-in button name the callback bundle's files, to fetch them early.
+# The pages with a sign-in button prefetch the callback bundle.
 node scripts/link-callback.mjs dist
 # What sso-server sends to browsers that accept gzip: compressed once, at the level the
 # size budget is measured at, instead of on every request.

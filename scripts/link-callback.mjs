@@ -1,8 +1,7 @@
-//! Lists the callback bundle's files (dist/callback/) in the pages that have a sign-in button,
-//! as `<meta name="sso-callback-assets" content="/callback/… /callback/…">`. The sign-in
-//! button fetches them into the HTTP cache (src/auth/flow.rs, `warm_callback_bundle`), so the
-//! callback from the IdP finds its code there. A meta element rather than
-//! `<link rel="prefetch">`: CSP governs prefetch with default-src, which is 'none' here.
+//! Prefetches the callback bundle (dist/callback/) from the pages that have a sign-in button:
+//! `<link rel="prefetch">` for its wasm, glue and stylesheet, so the callback from the IdP
+//! finds its code in the HTTP cache. A prefetch survives the navigation to the IdP, and it runs
+//! at idle priority, after the page's own files.
 //
 //   node scripts/link-callback.mjs dist        (scripts/build.sh runs it after all bundles)
 
@@ -17,16 +16,18 @@ function fail(message) {
 const dist = process.argv[2];
 if (!dist) fail('usage: node scripts/link-callback.mjs <dist directory>');
 const callbackDir = join(dist, 'callback');
-const assets = readdirSync(callbackDir)
-  .filter((name) => /\.(js|wasm|css)$/.test(name))
-  .sort()
-  .map((name) => `/callback/${name}`);
-if (assets.filter((a) => a.endsWith('.wasm')).length !== 1) fail(`expected one wasm in ${callbackDir}: ${assets.join(' ')}`);
-const meta = `<meta name="sso-callback-assets" content="${assets.join(' ')}">`;
+const files = readdirSync(callbackDir).filter((name) => /\.(js|wasm|css)$/.test(name)).sort();
+if (files.filter((f) => f.endsWith('.wasm')).length !== 1) fail(`expected one wasm in ${callbackDir}: ${files.join(' ')}`);
+// The same request mode as the callback page's own preload and modulepreload, so the cached
+// responses are the ones it asks for.
+const links = files.map((name) => {
+  const as = name.endsWith('.wasm') ? 'fetch' : name.endsWith('.js') ? 'script' : 'style';
+  return `<link rel="prefetch" href="/callback/${name}" as="${as}" crossorigin="anonymous">`;
+}).join('');
 for (const page of [join(dist, 'index.html'), join(dist, 'admin', 'index.html')]) {
   const html = readFileSync(page, 'utf8');
   const heads = html.split(/<\/head>/i).length - 1;
   if (heads !== 1) fail(`${page}: expected one </head>, found ${heads}`);
-  writeFileSync(page, html.replace(/<\/head>/i, `${meta}</head>`));
+  writeFileSync(page, html.replace(/<\/head>/i, `${links}</head>`));
 }
-console.log(`link-callback: ${assets.join(' ')}`);
+console.log(`link-callback: prefetch ${files.map((f) => `/callback/${f}`).join(' ')}`);

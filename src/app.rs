@@ -23,7 +23,7 @@ pub fn App() -> impl IntoView {
                 // origin, and it replaces this history entry.
                 let _ = crate::auth::browser::replace_away(&format!(
                     "{}{}{}",
-                    crate::callback_app::CALLBACK_DOCUMENT,
+                    crate::contract::session::CALLBACK_DOCUMENT,
                     crate::auth::browser::current_search(),
                     crate::auth::browser::location_hash(),
                 ));

@@ -1,10 +1,12 @@
 //! The callback bundle's root: `/oidc/callback` (the sign-in's second half: the token
 //! request, the ID token's validation, the exchange for the server session), and `/me` and
-//! `/` where it lands. Its own bundle, so a first visit downloads none of that (docs/performance.md);
-//! the sign-in button warms the browser's cache with it.
+//! `/` where it lands. Its own bundle, so a first visit downloads none of that
+//! (docs/performance.md); the pages with a sign-in button prefetch it
+//! (`scripts/link-callback.mjs`).
 
 use crate::auth::provide_auth_context;
 use crate::components::{ExpiryWarning, NavBar};
+use crate::contract::session::CALLBACK_DOCUMENT;
 use crate::oidc::CALLBACK_PATH;
 use crate::pages::{HomePage, IdentityPage, NotFoundPage, OidcCallbackPage};
 use crate::router::{provide_router, CALLBACK_ROUTES};
@@ -27,6 +29,3 @@ pub fn CallbackApp() -> impl IntoView {
         }}
     }
 }
-
-/// Where the callback bundle's page is in the build (`dist/callback/index.html`).
-pub const CALLBACK_DOCUMENT: &str = "/callback/index.html";

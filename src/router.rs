@@ -14,7 +14,7 @@ pub const MAIN_ROUTES: &[&str] = &["/", "/me", "/logout"];
 /// The callback bundle's: the callback, and the pages a sign-in lands on.
 pub const CALLBACK_ROUTES: &[&str] = &[
     crate::oidc::CALLBACK_PATH,
-    crate::callback_app::CALLBACK_DOCUMENT,
+    crate::contract::session::CALLBACK_DOCUMENT,
     "/me",
     "/",
 ];

@@ -19,7 +19,7 @@ use crate::config::ConfigError;
 use crate::csp;
 use crate::error::ApiError;
 use crate::AppState;
-use sso_web::contract::session::{SESSION_ELEMENT_ID, SESSION_UNKNOWN};
+use sso_web::contract::session::{CALLBACK_DOCUMENT, SESSION_ELEMENT_ID, SESSION_UNKNOWN};
 
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// index.html must be revalidated on every load, or a deploy would leave
@@ -382,9 +382,6 @@ pub fn is_admin_document(path: &str) -> bool {
 pub fn is_callback_document(path: &str) -> bool {
     path == crate::callback::CALLBACK_PATH || path == CALLBACK_DOCUMENT
 }
-
-/// The callback build's page, by its address in the build.
-pub const CALLBACK_DOCUMENT: &str = "/callback/index.html";
 
 /// OpenID Connect Front-Channel Logout 1.0: the IdP loads /logout in a hidden
 /// iframe (Entra does). Only this document may be framed, and only by the app

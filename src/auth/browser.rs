@@ -101,15 +101,6 @@ pub fn element_text(id: &str) -> Option<String> {
         .text_content()
 }
 
-/// The `content` of `<meta name="{name}">`, if the page has one.
-pub fn meta_content(name: &str) -> Option<String> {
-    web_sys::window()?
-        .document()?
-        .query_selector(&format!("meta[name=\"{name}\"]"))
-        .ok()??
-        .get_attribute("content")
-}
-
 /// The current path, without query or fragment.
 pub fn current_path() -> String {
     web_sys::window()

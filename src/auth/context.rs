@@ -111,7 +111,13 @@ pub fn provide_auth_context() -> AuthContext {
         last_check: StoredValue::new(0),
         exchanging: RwSignal::new(false),
     };
-    if ask {
+    // The callback is about to make a session: asking for one there would only compete
+    // with the token request (the callback page asks itself when it has nothing to do).
+    let at_callback = matches!(
+        browser::current_path().as_str(),
+        crate::oidc::CALLBACK_PATH | crate::contract::session::CALLBACK_DOCUMENT
+    );
+    if ask && !at_callback {
         ctx.check_with_server();
     }
     if keeper == Keeper::Unknown {

@@ -168,23 +168,6 @@ async fn cached_get<T>(
     Ok(value)
 }
 
-/// The `<meta>` the build puts in the pages with a sign-in button, listing the callback
-/// bundle's files (`scripts/link-callback.mjs`).
-const CALLBACK_ASSETS_META: &str = "sso-callback-assets";
-
-/// Warms the browser's HTTP cache with the callback bundle while the user looks at the
-/// sign-in button, so the callback does not wait for its download. All files at once: a
-/// quick click on the button must not leave the wasm for last.
-pub fn warm_callback_bundle() {
-    let Some(list) = browser::meta_content(CALLBACK_ASSETS_META) else {
-        return;
-    };
-    for url in list.split_whitespace() {
-        let url = url.to_string();
-        wasm_bindgen_futures::spawn_local(async move { http::warm(&url).await });
-    }
-}
-
 /// Warms this tab's cache with the discovery document and the JWKS while the user
 /// looks at the sign-in button, so the click leaves at once and the callback makes one
 /// round trip (the token request). Failures are left for the sign-in to report.

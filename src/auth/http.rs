@@ -106,16 +106,6 @@ pub async fn post_form(url: &str, body: String) -> Result<HttpResponse, NetworkE
     finish(fetch(url, init, &headers).await?).await
 }
 
-/// Fetches `url` into the HTTP cache and drops it: the callback bundle, ahead of the
-/// callback that needs it. The body is read to its end, or the download could be dropped.
-pub async fn warm(url: &str) {
-    if let Ok(response) = fetch(url, init("GET", RequestCache::Default), &[]).await {
-        if let Ok(body) = response.array_buffer() {
-            let _ = JsFuture::from(body).await;
-        }
-    }
-}
-
 /// Whether the server answers at all, CORS aside: an opaque `no-cors` request succeeds
 /// where the CORS request failed exactly when the provider is up but refuses this origin.
 pub async fn reachable_without_cors(url: &str) -> bool {

@@ -18,7 +18,6 @@ pub fn SignInButton(
     };
     Effect::new(move || {
         if let Some(Ok(config)) = auth.config.get() {
-            flow::warm_callback_bundle();
             spawn_local(flow::prefetch(config.issuer));
         }
     });

@@ -15,6 +15,10 @@ pub const SESSION_LOGOUT_PATH: &str = "/api/v1/session/logout";
 /// The element of a page sso-server serves that holds the session (or `null`): a JSON data
 /// block, like the settings.
 pub const SESSION_ELEMENT_ID: &str = "sso-session";
+/// Where the callback bundle's page is in the build (`dist/callback/index.html`); sso-server
+/// serves it at `/oidc/callback`, and a static host's fallback hands the response over to it.
+pub const CALLBACK_DOCUMENT: &str = "/callback/index.html";
+
 /// What the data block holds when the server could not tell: a cross-site navigation,
 /// which does not carry a `SameSite=Strict` cookie. The browser then asks
 /// `GET /api/v1/session`, whose same-origin request carries it.

@@ -1,6 +1,12 @@
 //! Just enough URL handling for issuer and endpoint checks, without the `url` crate's size.
 //!
-//! Rule: an endpoint is `https://`, or `http://` only for loopback hosts (RFC 8252 section 8.3).
+//! Rules, shared by the SPA and sso-server (which puts these origins into its CSP header):
+//! - an endpoint is `https://`, or `http://` only for loopback hosts (RFC 8252 section 8.3);
+//! - the host is a DNS name (letters, digits, `-` and dots: what CSP's host grammar takes;
+//!   an internationalised name in its `xn--` form), a dotted IPv4 address, or a bracketed IPv6
+//!   literal, and nothing else: no `*`, `;`, `,`, quotes, spaces, `%` or other bytes that
+//!   could widen or end a CSP directive;
+//! - the port, when given, is 1 to 5 digits, at most 65535.
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpUrl<'a> {
@@ -18,6 +24,9 @@ pub enum UrlProblem {
     InsecureScheme,
     HasCredentials,
     HasQueryOrFragment,
+    /// The host is not a DNS name, an IPv4 address or a bracketed IPv6 literal, or the port
+    /// is not a number up to 65535.
+    BadHost,
 }
 
 impl UrlProblem {
@@ -29,6 +38,9 @@ impl UrlProblem {
             }
             UrlProblem::HasCredentials => "must not contain a user name or password",
             UrlProblem::HasQueryOrFragment => "must not contain a query (?) or fragment (#)",
+            UrlProblem::BadHost => {
+                "has a host that is not a DNS name (letters, digits, - and dots; an international name in its xn-- form), an IPv4 address or a bracketed IPv6 address, or a port that is not a number up to 65535"
+            }
         }
     }
 }
@@ -47,12 +59,16 @@ impl<'a> HttpUrl<'a> {
         if authority.contains('@') {
             return Err(UrlProblem::HasCredentials);
         }
-        if authority.is_empty() || authority.contains(char::is_whitespace) {
+        if authority.is_empty() {
             return Err(UrlProblem::NotAbsolute);
         }
         let host = host_of(authority);
         if host.is_empty() {
             return Err(UrlProblem::NotAbsolute);
+        }
+        let port = &authority[host.len()..];
+        if !is_host(host) || !(port.is_empty() || is_port(port)) {
+            return Err(UrlProblem::BadHost);
         }
         let url = HttpUrl {
             scheme,
@@ -74,6 +90,49 @@ impl<'a> HttpUrl<'a> {
     pub fn origin(&self) -> String {
         format!("{}://{}", self.scheme, self.authority)
     }
+}
+
+/// A DNS name, dotted IPv4, or bracketed IPv6 literal, as the module's comment says.
+fn is_host(host: &str) -> bool {
+    if let Some(inner) = host.strip_prefix('[') {
+        return inner.strip_suffix(']').is_some_and(|ip| {
+            ip.contains(':')
+                && ip
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        });
+    }
+    let labels: Vec<&str> = host.strip_suffix('.').unwrap_or(host).split('.').collect();
+    let all_digits = labels
+        .iter()
+        .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()));
+    if all_digits {
+        // Dotted IPv4 only, in its plain form: no `127.1`, no leading zeros.
+        return labels.len() == 4
+            && labels.iter().all(|l| {
+                l.len() <= 3 && l.parse::<u8>().is_ok() && (l.len() == 1 || !l.starts_with('0'))
+            });
+    }
+    host.len() <= 253
+        && labels.iter().all(|label| {
+            (1..=63).contains(&label.len())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// `:` and a port number (1 to 65535).
+fn is_port(port: &str) -> bool {
+    port.strip_prefix(':').is_some_and(|digits| {
+        (1..=5).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits
+                .parse::<u32>()
+                .is_ok_and(|n| (1..=65535).contains(&n))
+    })
 }
 
 fn host_of(authority: &str) -> &str {
@@ -222,6 +281,57 @@ mod tests {
             check_issuer("https://idp.example.com#x"),
             Err(UrlProblem::HasQueryOrFragment)
         );
+    }
+
+    #[test]
+    fn hosts_that_could_reach_a_header_are_refused() {
+        for bad in [
+            "https://*/u",
+            "https://*.example.com",
+            "https://x;sandbox/",
+            "https://a,b.example.com",
+            "https://'self'",
+            "https://\"idp\".example.com",
+            "https://idp example.com",
+            "https://idp.example.com :443",
+            "https://idp.ex%61mple.com",
+            "https://idp_1.example.com",
+            "https://bücher.example",
+            "https://-idp.example.com",
+            "https://idp-.example.com",
+            "https://idp..example.com",
+            "https://idp.example.com:0",
+            "https://idp.example.com:65536",
+            "https://idp.example.com:8x",
+            "https://idp.example.com:",
+            "https://[::1",
+            "https://[nope]",
+            "http://127.1",
+            "http://127.000.0.1",
+            "https://256.1.1.1",
+            "http://LOCALHOST:8080",
+        ] {
+            let problem = HttpUrl::parse(bad);
+            assert!(
+                matches!(
+                    problem,
+                    Err(UrlProblem::BadHost | UrlProblem::InsecureScheme)
+                ),
+                "{bad}: {problem:?}"
+            );
+        }
+        for good in [
+            "https://idp.example.com",
+            "https://IDP.Example.com:8443/x",
+            "https://xn--bcher-kva.example/",
+            "https://idp.example.com./",
+            "https://10.0.0.1:443",
+            "https://[2001:db8::1]:8443",
+            "https://a-b.c-d.example",
+            "http://[::1]:9400",
+        ] {
+            assert!(HttpUrl::parse(good).is_ok(), "{good}");
+        }
     }
 
     #[test]

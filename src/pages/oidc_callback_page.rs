@@ -2,6 +2,8 @@
 
 use crate::auth::context::Shown;
 use crate::auth::flow::{self, CallbackOutcome};
+use crate::auth::server_session::Lookup;
+use crate::auth::AuthState;
 use crate::auth::{browser, use_auth};
 use crate::components::ErrorPanel;
 use crate::oidc::{OidcError, CALLBACK_PATH};
@@ -55,7 +57,22 @@ pub fn OidcCallbackPage() -> impl IntoView {
                     },
                 }
             }
-            Ok(CallbackOutcome::NothingToDo) => router.navigate("/", true),
+            Ok(CallbackOutcome::NothingToDo) => {
+                if auth.server_session() {
+                    auth.check_with_server();
+                }
+                router.navigate("/", true)
+            }
+            // A spent response (the back button) while the server session is live: go home.
+            Err(OidcError::StateMismatch) if auth.server_session() => {
+                match crate::auth::server_session::fetch().await {
+                    Lookup::Live(session) => {
+                        auth.state.set(AuthState::SignedIn(session));
+                        router.navigate("/", true);
+                    }
+                    _ => error.set(Some(OidcError::StateMismatch)),
+                }
+            }
             Err(err) => error.set(Some(err)),
         }
     });
