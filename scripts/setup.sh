@@ -37,6 +37,8 @@ fi
 missing_debs=()
 [ -x /usr/bin/chromium ] || missing_debs+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing_debs+=(chromium-driver)
+# A real reverse proxy for the form_post bridge test (server/tests/nginx.rs).
+[ -x /usr/sbin/nginx ] || missing_debs+=(nginx)
 command -v node >/dev/null || missing_debs+=(nodejs)
 command -v npm >/dev/null || missing_debs+=(npm)
 if [ ${#missing_debs[@]} -gt 0 ]; then
@@ -49,6 +51,9 @@ fi
 chromium_major=$(/usr/bin/chromium --version 2>/dev/null | grep -oE '[0-9]+' | head -1)
 driver_major=$(/usr/bin/chromedriver --version | grep -oE '[0-9]+' | head -1)
 [ "$chromium_major" = "$driver_major" ] || die "chromium $chromium_major and chromedriver $driver_major differ: run apt-get install --only-upgrade chromium chromium-driver."
+
+nginx_version=$(/usr/sbin/nginx -v 2>&1 | sed -n 's|.*nginx/||p')
+[ -n "$nginx_version" ] || die "/usr/sbin/nginx does not run: reinstall it with apt-get install --reinstall nginx."
 
 node_major=$(node --version | sed 's/^v//; s/\..*//')
 [ "$node_major" -ge "$NODE_MAJOR_MIN" ] || die "Node.js $NODE_MAJOR_MIN+ is needed (found $(node --version)); oidc-provider 9 requires it."
@@ -71,4 +76,4 @@ case "$wasm_opt_found" in
   *) die "tools/node_modules/.bin/wasm-opt is \"$wasm_opt_found\", Trunk.toml wants $WASM_OPT_VERSION: align tools/package.json." ;;
 esac
 
-say "ready: $(rustc --version | cut -d' ' -f1-2), trunk $TRUNK_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $WASM_OPT_VERSION, chromium $chromium_major, node $(node --version)"
+say "ready: $(rustc --version | cut -d' ' -f1-2), trunk $TRUNK_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $WASM_OPT_VERSION, chromium $chromium_major, nginx $nginx_version, node $(node --version)"

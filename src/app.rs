@@ -18,14 +18,17 @@ pub fn App() -> impl IntoView {
         {move || match router.path.get().as_str() {
             "/" => view! { <HomePage/> }.into_any(),
             crate::oidc::CALLBACK_PATH => {
-                // A static host's SPA fallback served this page at the callback: hand the
-                // response (query or fragment, as it is) to the callback bundle's page. Same
+                // The callback's own bundle was not served here (a static host's SPA
+                // fallback, or a build without it): hand the response (query, fragment, or a
+                // form_post page's fields, as a fragment) to the callback bundle's page. Same
                 // origin, and it replaces this history entry.
+                let fragment = crate::pages::form_post_fields()
+                    .map(|form| format!("#{form}"))
+                    .unwrap_or_else(crate::auth::browser::location_hash);
                 let _ = crate::auth::browser::replace_away(&format!(
-                    "{}{}{}",
+                    "{}{}{fragment}",
                     crate::contract::session::CALLBACK_DOCUMENT,
                     crate::auth::browser::current_search(),
-                    crate::auth::browser::location_hash(),
                 ));
                 ().into_any()
             }

@@ -111,10 +111,11 @@ fn if_match(headers: &HeaderMap, current_version: u64) -> Result<u64, AdminError
     if value == "*" {
         return Err(AdminError::PreconditionRequired);
     }
+    // Compared as the string the ETag is, so `"+7"` or `"007"` are not version 7.
     value
         .strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse::<u64>().ok())
+        .and_then(|v| v.parse::<u64>().ok().filter(|n| n.to_string() == v))
         .ok_or(AdminError::PreconditionFailed { current_version })
 }
 
@@ -126,20 +127,14 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
+/// The body, by the public endpoints' bounded read (which also lets a refused client
+/// finish sending, so it sees the 413).
 async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, AdminError> {
-    let too_large = AdminError::PayloadTooLarge {
-        limit: MAX_BODY_BYTES,
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
-        return Err(too_large);
-    }
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
+    crate::body::read_limited(headers, body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| too_large)
+        .map_err(|_| AdminError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        })
 }
 
 #[derive(Serialize)]
@@ -316,7 +311,9 @@ mod tests {
         assert_eq!(if_match(&headers, 3), Ok(7));
         headers.insert(header::IF_MATCH, HeaderValue::from_static("*"));
         assert_eq!(if_match(&headers, 3), Err(AdminError::PreconditionRequired));
-        for stale in ["7", "W/\"3\"", "\"x\"", "\"\""] {
+        for stale in [
+            "7", "W/\"3\"", "\"x\"", "\"\"", "\"+7\"", "\"007\"", "\" 7\"",
+        ] {
             headers.insert(header::IF_MATCH, HeaderValue::from_static(stale));
             assert_eq!(
                 if_match(&headers, 3),

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use sso_web::oidc::identity::GroupsSource;
 use sso_web::oidc::{Jwks, ProviderMetadata};
 
-use crate::discovery::fetch_limited;
+use crate::discovery::{fetch_limited, Backoff};
 use crate::error::{AdminError, SessionError};
 use crate::session::{self, csrf};
 use crate::store::{Actor, ActorKind};
@@ -20,9 +20,6 @@ use crate::AppState;
 
 /// A JWKS is reused this long before it is fetched again.
 pub const KEYS_FRESH_FOR: Duration = Duration::from_secs(600);
-/// After a failed refresh the previous keys are used this long before the
-/// next try, so an IdP outage does not slow every admin request.
-pub const KEYS_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// An unknown `kid` refetches the JWKS (keys rotate), but not more often
 /// than this: a stream of forged kids must not turn into a stream of
 /// requests to the IdP.
@@ -84,9 +81,29 @@ impl FromRequestParts<Arc<AppState>> for Admin {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(state, &parts.method, &parts.headers)
-            .await
-            .map(Admin)
+        let ip = state.client_ip(&parts.extensions, &parts.headers);
+        // Guessing the setup token must be slow: failures are limited per address.
+        state
+            .auth_failures
+            .check(ip)
+            .map_err(AdminError::RateLimited)?;
+        match authenticate(state, &parts.method, &parts.headers).await {
+            Ok(admin) => Ok(Admin(admin)),
+            // Only a credential that was presented and refused counts (not a visit without one).
+            Err(err @ AdminError::Unauthenticated(_))
+                if parts.headers.contains_key(header::AUTHORIZATION)
+                    || state.sessions.cookie.read(&parts.headers).is_some() =>
+            {
+                let _ = state.auth_failures.take(ip);
+                // The reason, never the credential.
+                crate::log(&format!(
+                    "sso-server: admin authentication failed from {ip}: {}",
+                    err.message()
+                ));
+                Err(err)
+            }
+            Err(err) => Err(err),
+        }
     }
 }
 
@@ -204,6 +221,18 @@ struct Fetched {
 struct KeysState {
     fetched: Option<Fetched>,
     last_forced: Option<Instant>,
+    /// After a failure no request fetches again until this allows: an outage must not
+    /// turn a flood of requests into a flood of fetches.
+    backoff: Backoff,
+}
+
+/// What a caller is told when the keys cannot be had: stable, and without the internal chain
+/// (which goes to the log).
+fn idp_unreachable() -> AdminError {
+    AdminError::IdpUnavailable(
+        "the identity provider is unreachable: its signing keys could not be loaded; try again in a few seconds (the server log has the details)"
+            .to_owned(),
+    )
 }
 
 /// The signing keys of one issuer: discovery, then its `jwks_uri`, cached.
@@ -228,36 +257,42 @@ impl IdpKeys {
         &self.issuer
     }
 
-    /// The cached keys, fetched when missing or older than KEYS_FRESH_FOR.
-    /// If a refresh fails the previous keys stay in use.
+    /// The cached keys, fetched when missing or older than KEYS_FRESH_FOR. If a refresh
+    /// fails the previous keys stay in use; without any, callers fail fast until the backoff
+    /// allows the next fetch (1 s, doubling to 30 s).
     pub async fn current(&self) -> Result<(Arc<Jwks>, Option<Vec<String>>), AdminError> {
         let mut state = self.state.lock().await;
-        if let Some(f) = state
-            .fetched
-            .as_ref()
-            .filter(|f| Instant::now() < f.refresh_at)
-        {
-            return Ok((Arc::clone(&f.jwks), f.provider_algs.clone()));
+        let now = Instant::now();
+        let stale = state.fetched.as_ref().map(|f| {
+            (
+                Arc::clone(&f.jwks),
+                f.provider_algs.clone(),
+                now < f.refresh_at,
+            )
+        });
+        match stale {
+            Some((jwks, algs, true)) => return Ok((jwks, algs)),
+            Some((jwks, algs, false)) if !state.backoff.ready(now) => return Ok((jwks, algs)),
+            None if !state.backoff.ready(now) => return Err(idp_unreachable()),
+            _ => {}
         }
         match self.fetch().await {
             Ok(fetched) => {
                 let out = (Arc::clone(&fetched.jwks), fetched.provider_algs.clone());
                 state.fetched = Some(fetched);
+                state.backoff.succeeded();
                 Ok(out)
             }
             Err(why) => {
+                let retry = state.backoff.failed(Instant::now());
                 crate::log(&format!(
-                    "sso-server: cannot load the signing keys of {}: {why}",
-                    self.issuer
+                    "sso-server: cannot load the signing keys of {}: {why}; retry in {} ms at the earliest",
+                    self.issuer,
+                    retry.as_millis()
                 ));
-                match state.fetched.as_mut() {
-                    Some(f) => {
-                        f.refresh_at = Instant::now() + KEYS_RETRY_AFTER;
-                        Ok((Arc::clone(&f.jwks), f.provider_algs.clone()))
-                    }
-                    None => Err(AdminError::IdpUnavailable(format!(
-                        "the identity provider's signing keys could not be loaded to check the ID token: {why}"
-                    ))),
+                match state.fetched.as_ref() {
+                    Some(f) => Ok((Arc::clone(&f.jwks), f.provider_algs.clone())),
+                    None => Err(idp_unreachable()),
                 }
             }
         }

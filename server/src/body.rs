@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use std::time::Duration;
+
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap};
+use futures_util::StreamExt as _;
 use serde_json::{Map, Value};
 
 use crate::error::FlowError;
@@ -29,24 +32,54 @@ pub fn is_media_type(headers: &HeaderMap, expected: &str) -> bool {
         })
 }
 
-/// The whole body, or 413 as soon as a declared Content-Length or the bytes
-/// received pass `limit`.
+/// A refused body is read (and dropped) up to this much more, so the client finishes
+/// sending and sees the 413 instead of a connection reset.
+pub const DRAIN_LIMIT: usize = 1024 * 1024;
+/// ... and for at most this long.
+pub const DRAIN_FOR: Duration = Duration::from_secs(2);
+
+/// The whole body, or 413 once a declared Content-Length or the bytes received pass
+/// `limit`. Before the 413 the rest of the body is read and dropped, within DRAIN_LIMIT and
+/// DRAIN_FOR: a server that answers and closes while the client still sends makes the
+/// client's TCP stack see a reset, and the client never reads the 413.
 pub async fn read_limited(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
 ) -> Result<Bytes, FlowError> {
-    let too_large = FlowError::PayloadTooLarge { limit };
+    let too_large = || FlowError::PayloadTooLarge { limit };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        return Err(too_large);
+    let mut stream = body.into_data_stream();
+    if declared.is_none_or(|len| len <= limit as u64) {
+        let mut bytes = Vec::new();
+        let mut over = false;
+        while let Some(chunk) = stream.next().await {
+            // A body that breaks off (or outlasts SSO_BODY_TIMEOUT) is not read.
+            let chunk = chunk.map_err(|_| too_large())?;
+            if bytes.len() + chunk.len() > limit {
+                over = true;
+                break;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if !over {
+            return Ok(Bytes::from(bytes));
+        }
     }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large)
+    let drain = async {
+        let mut drained = 0usize;
+        while let Some(Ok(chunk)) = stream.next().await {
+            drained += chunk.len();
+            if drained > DRAIN_LIMIT {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_FOR, drain).await;
+    Err(too_large())
 }
 
 /// Field name → what is wrong with it.

@@ -1,75 +1,54 @@
-//! The form_post bridge (OAuth 2.0 Form Post Response Mode): the IdP's POST to /oidc/callback becomes a 303 to the same path with the fields in the fragment, which the SPA reads like an implicit-flow fragment response.
+//! The form_post bridge (OAuth 2.0 Form Post Response Mode): the IdP's POST to /oidc/callback is answered with the callback page itself, the fields in a JSON data block, which the SPA reads like an implicit-flow fragment response.
 //!
-//! The fields (ID token, state, …) never reach a query string, a log line or a
-//! Referer: the fragment is not sent to any server, the request log has the
-//! path only, and every response carries `Referrer-Policy: no-referrer`.
+//! The fields (ID token, state, …) never reach a query string, a header, a log line or a
+//! Referer: they travel in the body of a `no-store` page, the request log has the path only,
+//! and every response carries `Referrer-Policy: no-referrer`. An earlier version answered
+//! `303 Location: /oidc/callback#<fields>`, and a default nginx answers 502 for a `Location`
+//! larger than its 4–8 KiB header buffer (an Entra ID token with many groups is 20 KB).
 //!
-//! CSRF: anyone can make a browser POST here, but the answer only reflects
-//! the request's own fields into the fragment of a same-origin redirect,
-//! which a plain link to `/oidc/callback#…` can do as well. The SPA accepts a
-//! response only for the `state` of a login it started itself.
+//! CSRF: anyone can make a browser POST here, but the answer only reflects the request's
+//! own fields into the page, which a plain link to `/oidc/callback#…` can do as well. The
+//! SPA accepts a response only for the `state` of a login it started itself.
 
-use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use url::form_urlencoded;
 
 use crate::body::{is_media_type, read_limited};
 use crate::error::FlowError;
+use crate::AppState;
 
 pub const CALLBACK_PATH: &str = "/oidc/callback";
 pub const FORM_MEDIA_TYPE: &str = "application/x-www-form-urlencoded";
-/// An ID token is a few KiB; Entra's with many groups stays well below this.
-pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
-pub async fn form_post(request: Request) -> Response {
-    match bridge(request).await {
-        Ok(location) => redirect(&location),
+pub async fn form_post(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let headers = request.headers().clone();
+    match bridge(&state, request).await {
+        Ok(form) => crate::static_files::form_post_page(&state, &headers, &form).await,
         Err(e) => e.into_response(),
     }
 }
 
-async fn bridge(request: Request) -> Result<String, FlowError> {
+async fn bridge(state: &AppState, request: Request) -> Result<String, FlowError> {
     let (parts, body) = request.into_parts();
     if !is_media_type(&parts.headers, FORM_MEDIA_TYPE) {
         return Err(FlowError::UnsupportedMediaType {
             expected: FORM_MEDIA_TYPE,
         });
     }
-    let bytes = read_limited(&parts.headers, body, MAX_FORM_BYTES).await?;
+    let bytes = read_limited(&parts.headers, body, state.limits.form_post_max_bytes).await?;
     let fields = parse_form(&bytes).map_err(FlowError::InvalidForm)?;
-    Ok(location(&fields))
+    Ok(encode(&fields))
 }
 
-fn redirect(location: &str) -> Response {
-    let Ok(location) = HeaderValue::from_str(location) else {
-        // The serializer only produces ASCII; this cannot happen.
-        return FlowError::InvalidForm("the form could not be bridged".to_owned()).into_response();
-    };
-    (
-        StatusCode::SEE_OTHER,
-        [
-            (header::LOCATION, location),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            (
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            ),
-        ],
-    )
-        .into_response()
-}
-
-/// `/oidc/callback#<fields>`, re-encoded as a form in their original order;
-/// without fields, the bare path (the SPA then says what is missing).
-pub fn location(fields: &[(String, String)]) -> String {
-    if fields.is_empty() {
-        return CALLBACK_PATH.to_owned();
-    }
-    let encoded = form_urlencoded::Serializer::new(String::new())
+/// The fields re-encoded as a form in their original order (what a fragment response would
+/// carry); empty without fields (the SPA then says what is missing).
+pub fn encode(fields: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
-        .finish();
-    format!("{CALLBACK_PATH}#{encoded}")
+        .finish()
 }
 
 /// Decodes an `application/x-www-form-urlencoded` body strictly: a browser's
@@ -191,20 +170,18 @@ mod tests {
     }
 
     #[test]
-    fn location_round_trips_through_a_form_parser() {
+    fn the_encoding_round_trips_through_a_form_parser() {
         let fields = pairs(&[
             ("id_token", "eyJ.eyJ.sig"),
             ("state", "a b+c/d?e#f&g=h"),
             ("session_state", "x~y"),
         ]);
-        let location = location(&fields);
-        let (path, fragment) = location.split_once('#').expect("fragment");
-        assert_eq!(path, "/oidc/callback");
-        assert!(!fragment.contains(['#', '?', ' ']), "{fragment}");
-        let back: Vec<(String, String)> = form_urlencoded::parse(fragment.as_bytes())
+        let form = encode(&fields);
+        assert!(!form.contains(['#', '?', ' ', '<', '>', '"']), "{form}");
+        let back: Vec<(String, String)> = form_urlencoded::parse(form.as_bytes())
             .into_owned()
             .collect();
         assert_eq!(back, fields);
-        assert_eq!(super::location(&[]), "/oidc/callback");
+        assert_eq!(encode(&[]), "");
     }
 }

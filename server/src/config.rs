@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
-use url::{Host, Url};
+use url::Url;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DIST: &str = "dist";
@@ -39,6 +39,123 @@ pub struct Config {
     pub env: EnvSettings,
     /// SSO_SESSION_LENGTH, SSO_SESSION_IDLE and SSO_PUBLIC_URL.
     pub sessions: SessionConfig,
+    /// Timeouts, connection and rate limits, trusted proxies, HSTS.
+    pub limits: Limits,
+}
+
+/// What protects the server's open doors (README, "Limits").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// SSO_HEADER_TIMEOUT: a client must send its request line and headers within this.
+    pub header_timeout: Duration,
+    /// SSO_BODY_TIMEOUT: ... and its body within this.
+    pub body_timeout: Duration,
+    /// SSO_REQUEST_TIMEOUT: the whole request, answer included.
+    pub request_timeout: Duration,
+    /// SSO_MAX_CONNECTIONS: open connections at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// SSO_RATE_LIMIT: sign-ins (session exchanges) and token relays per client IP per minute.
+    pub rate_per_minute: u32,
+    /// SSO_AUTH_FAILURE_LIMIT: failed admin authentications per client IP per minute.
+    pub auth_failures_per_minute: u32,
+    /// SSO_TRUSTED_PROXIES: the proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// SSO_FORM_POST_MAX_BYTES: the largest form_post body (an Entra token with many groups).
+    pub form_post_max_bytes: usize,
+    /// SSO_HSTS: `Strict-Transport-Security: max-age=<seconds>` on every answer.
+    pub hsts_max_age: Option<u64>,
+}
+
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+pub const DEFAULT_RATE_PER_MINUTE: u32 = 30;
+pub const DEFAULT_AUTH_FAILURES_PER_MINUTE: u32 = 10;
+pub const DEFAULT_FORM_POST_MAX_BYTES: usize = 64 * 1024;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            rate_per_minute: DEFAULT_RATE_PER_MINUTE,
+            auth_failures_per_minute: DEFAULT_AUTH_FAILURES_PER_MINUTE,
+            trusted_proxies: Vec::new(),
+            form_post_max_bytes: DEFAULT_FORM_POST_MAX_BYTES,
+            hsts_max_age: None,
+        }
+    }
+}
+
+/// An IP network: an address and a prefix length (`10.0.0.0/8`, `::1/128`; a bare address is
+/// the network of just it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn parse(text: &str) -> Option<Self> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (text, None),
+        };
+        let addr: IpAddr = addr.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max)?,
+            None => max,
+        };
+        Some(Self { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let bits = |ip: IpAddr| -> Option<u128> {
+            match (self.addr, ip) {
+                (IpAddr::V4(_), IpAddr::V4(v4)) => Some(u128::from(u32::from(v4)) << 96),
+                (IpAddr::V6(_), IpAddr::V6(v6)) => Some(u128::from(v6)),
+                // An IPv4-mapped IPv6 peer (`::ffff:10.0.0.1`) is that IPv4 address.
+                (IpAddr::V4(_), IpAddr::V6(v6)) => v6
+                    .to_ipv4_mapped()
+                    .map(|v4| u128::from(u32::from(v4)) << 96),
+                (IpAddr::V6(_), IpAddr::V4(_)) => None,
+            }
+        };
+        let (Some(net), Some(ip)) = (bits(self.addr), bits(ip)) else {
+            return false;
+        };
+        // IPv4 sits in the top 32 bits, so the prefix counts from the top either way.
+        let prefix = u32::from(self.prefix);
+        let mask = if prefix == 0 {
+            0
+        } else {
+            u128::MAX << (128 - prefix)
+        };
+        net & mask == ip & mask
+    }
+}
+
+/// A timeout: seconds (`10`), or with a unit `s` or `m` (`10s`, `2m`); more than zero, at most
+/// an hour.
+pub fn parse_timeout(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => value.split_at(at),
+        None => (value, "s"),
+    };
+    let per = match unit {
+        "s" => 1,
+        "m" => 60,
+        _ => return None,
+    };
+    let secs = number.parse::<u64>().ok()?.checked_mul(per)?;
+    (1..=3600)
+        .contains(&secs)
+        .then(|| Duration::from_secs(secs))
 }
 
 /// How long server sessions last, and where the server is reached (for the cookie's
@@ -106,6 +223,87 @@ impl PublicUrl {
     pub fn is_https(&self) -> bool {
         self.https
     }
+}
+
+fn parse_limits(get: &dyn Fn(&str) -> Option<String>) -> Result<Limits, ConfigError> {
+    let timeout = |var: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+        get(var).map_or(Ok(default), |value| {
+            parse_timeout(&value).ok_or(ConfigError::InvalidNumber {
+                var,
+                value,
+                rule: "a number of seconds (10) or a number with s or m (10s, 2m), from 1 s to 1 hour",
+            })
+        })
+    };
+    let number = |var: &'static str, default: u64, min: u64, max: u64, rule: &'static str| {
+        get(var).map_or(Ok(default), |value| {
+            value
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or(ConfigError::InvalidNumber { var, value, rule })
+        })
+    };
+    let trusted_proxies = match get("SSO_TRUSTED_PROXIES") {
+        None => Vec::new(),
+        Some(value) => value
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                IpNet::parse(s).ok_or_else(|| ConfigError::InvalidTrustedProxy {
+                    value: value.clone(),
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(Limits {
+        header_timeout: timeout("SSO_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT)?,
+        body_timeout: timeout("SSO_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT)?,
+        request_timeout: timeout("SSO_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT)?,
+        max_connections: number(
+            "SSO_MAX_CONNECTIONS",
+            DEFAULT_MAX_CONNECTIONS as u64,
+            1,
+            1_000_000,
+            "a whole number from 1 to 1000000",
+        )? as usize,
+        rate_per_minute: number(
+            "SSO_RATE_LIMIT",
+            u64::from(DEFAULT_RATE_PER_MINUTE),
+            1,
+            100_000,
+            "a number of requests per client per minute, from 1 to 100000",
+        )? as u32,
+        auth_failures_per_minute: number(
+            "SSO_AUTH_FAILURE_LIMIT",
+            u64::from(DEFAULT_AUTH_FAILURES_PER_MINUTE),
+            1,
+            100_000,
+            "a number of failures per client per minute, from 1 to 100000",
+        )? as u32,
+        trusted_proxies,
+        form_post_max_bytes: number(
+            "SSO_FORM_POST_MAX_BYTES",
+            DEFAULT_FORM_POST_MAX_BYTES as u64,
+            4096,
+            1024 * 1024,
+            "a number of bytes from 4096 to 1048576",
+        )? as usize,
+        hsts_max_age: get("SSO_HSTS")
+            .map(|value| {
+                value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= 2 * 365 * 86_400)
+                    .ok_or(ConfigError::InvalidNumber {
+                        var: "SSO_HSTS",
+                        value,
+                        rule: "the max-age in seconds (31536000 for a year), at most two years; unset for no HSTS",
+                    })
+            })
+            .transpose()?,
+    })
 }
 
 /// `720` (hours, as W&B's `SESSION_LENGTH`), or a number with a unit: `90s`, `30m`, `12h`,
@@ -215,6 +413,9 @@ pub enum ConfigError {
     },
     /// The value is not kept: it may hold a password.
     IssuerHasCredentials,
+    IssuerBadHost {
+        value: String,
+    },
     InvalidClientId {
         value: String,
     },
@@ -237,6 +438,18 @@ pub enum ConfigError {
     },
     IdleLongerThanLength,
     InvalidPublicUrl {
+        value: String,
+    },
+    /// A secret from the environment goes only to an issuer from the environment.
+    SecretWithoutIssuer {
+        secret_var: &'static str,
+    },
+    InvalidNumber {
+        var: &'static str,
+        value: String,
+        rule: &'static str,
+    },
+    InvalidTrustedProxy {
         value: String,
     },
     DistMissingIndex {
@@ -262,6 +475,10 @@ impl fmt::Display for ConfigError {
             Self::IssuerHasCredentials => write!(
                 f,
                 "OIDC_ISSUER must not contain a user name or password (value not shown)"
+            ),
+            Self::IssuerBadHost { value } => write!(
+                f,
+                "OIDC_ISSUER's host must be a DNS name (letters, digits, - and dots; an international name in its xn-- form), an IPv4 address or a bracketed IPv6 address, with a port up to 65535, got {value:?}"
             ),
             Self::InvalidClientId { value } => write!(
                 f,
@@ -302,6 +519,17 @@ impl fmt::Display for ConfigError {
             Self::InvalidPublicUrl { value } => write!(
                 f,
                 "SSO_PUBLIC_URL must be the http or https origin browsers reach this server at, such as https://sso.example.com (no path, query or user name), got {value:?}"
+            ),
+            Self::SecretWithoutIssuer { secret_var } => write!(
+                f,
+                "{secret_var} is set but OIDC_ISSUER is not: a client secret from the environment is sent only to an issuer from the environment, so that nobody can move it to another identity provider from the admin page; set OIDC_ISSUER too, or save the secret in the admin page instead"
+            ),
+            Self::InvalidNumber { var, value, rule } => {
+                write!(f, "{var} must be {rule}, got {value:?}")
+            }
+            Self::InvalidTrustedProxy { value } => write!(
+                f,
+                "SSO_TRUSTED_PROXIES must list IP addresses or networks (10.0.0.0/8, ::1), separated by commas, got {value:?}"
             ),
             Self::DistMissingIndex { index } => write!(
                 f,
@@ -364,6 +592,11 @@ impl Config {
             (None, Some(b)) => Some(("OIDC_CLIENT_SECRET", Secret::new(b))),
             (None, None) => None,
         };
+        if let Some((secret_var, _)) = &client_secret {
+            if get("OIDC_ISSUER").is_none() {
+                return Err(ConfigError::SecretWithoutIssuer { secret_var });
+            }
+        }
         let client_id = get("OIDC_CLIENT_ID");
         if let Some(client_id) = &client_id {
             if !is_valid_client_id(client_id) {
@@ -410,6 +643,7 @@ impl Config {
         if sessions.idle.is_some_and(|idle| idle > sessions.length) {
             return Err(ConfigError::IdleLongerThanLength);
         }
+        let limits = parse_limits(&get)?;
 
         Ok(Self {
             listen,
@@ -419,6 +653,7 @@ impl Config {
             bootstrap_token,
             env,
             sessions,
+            limits,
         })
     }
 
@@ -434,24 +669,30 @@ impl Config {
 }
 
 impl Issuer {
+    /// The SPA's rule (`sso_web::oidc::url::check_issuer`), so the two agree on every
+    /// issuer; then `Url` for the normalised origin.
     pub fn parse(value: &str) -> Result<Self, ConfigError> {
+        use sso_web::oidc::url::{check_issuer, UrlProblem};
         let value = value.trim();
         let not_https = || ConfigError::IssuerNotHttps {
             value: value.to_owned(),
         };
+        match check_issuer(value) {
+            Ok(_) => {}
+            Err(UrlProblem::HasCredentials) => return Err(ConfigError::IssuerHasCredentials),
+            Err(UrlProblem::HasQueryOrFragment) => {
+                return Err(ConfigError::IssuerHasQueryOrFragment {
+                    value: value.to_owned(),
+                })
+            }
+            Err(UrlProblem::BadHost) => {
+                return Err(ConfigError::IssuerBadHost {
+                    value: value.to_owned(),
+                })
+            }
+            Err(UrlProblem::NotAbsolute | UrlProblem::InsecureScheme) => return Err(not_https()),
+        }
         let url = Url::parse(value).map_err(|_| not_https())?;
-        if !is_allowed_web_url(&url) {
-            return Err(not_https());
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(ConfigError::IssuerHasCredentials);
-        }
-        // `Url` drops an empty `?` or `#`, so look at the text as well.
-        if url.query().is_some() || url.fragment().is_some() || value.contains(['?', '#']) {
-            return Err(ConfigError::IssuerHasQueryOrFragment {
-                value: value.to_owned(),
-            });
-        }
         Ok(Self {
             raw: value.to_owned(),
             url,
@@ -466,13 +707,9 @@ impl Issuer {
         self.url.origin().ascii_serialization()
     }
 
-    /// OIDC Discovery 1.0 §4: the issuer with any trailing slash removed, then
-    /// the well-known path.
+    /// OIDC Discovery 1.0 §4, by the one rule the SPA uses too (one trailing slash dropped).
     pub fn discovery_url(&self) -> String {
-        format!(
-            "{}/.well-known/openid-configuration",
-            self.raw.trim_end_matches('/')
-        )
+        sso_web::oidc::discovery::discovery_url(&self.raw)
     }
 }
 
@@ -482,18 +719,11 @@ impl fmt::Display for Issuer {
     }
 }
 
-/// https anywhere; plain http only on this machine, where a dev IdP runs.
-pub fn is_allowed_web_url(url: &Url) -> bool {
-    match url.scheme() {
-        "https" => url.host().is_some(),
-        "http" => match url.host() {
-            Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-            Some(Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
-            Some(Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
-            None => false,
-        },
-        _ => false,
-    }
+/// The endpoint rule the SPA applies (`sso_web::oidc::url::HttpUrl`): https anywhere, plain
+/// http only on this machine, and a host that is a DNS name, an IPv4 address or a bracketed
+/// IPv6 one, so that nothing from it can widen or end a CSP directive.
+pub fn is_allowed_web_url(text: &str) -> bool {
+    sso_web::oidc::url::HttpUrl::parse(text).is_ok()
 }
 
 /// RFC 6749 VSCHAR: what a client_id may contain.
@@ -623,6 +853,106 @@ mod tests {
     }
 
     #[test]
+    fn issuers_follow_the_spa_rule() {
+        for (bad, expected) in [
+            ("https://*.example.com", "host"),
+            ("https://x;sandbox", "host"),
+            ("https://idp.example.com,evil.example", "host"),
+            ("https://\"idp\"", "host"),
+            ("https://idp_1.example.com", "host"),
+            ("http://LOCALHOST:9400", "https"),
+            ("http://127.1:9400", "host"),
+            ("http://10.0.0.1", "https"),
+        ] {
+            let err = Issuer::parse(bad).expect_err(bad).to_string();
+            assert!(err.contains(expected), "{bad}: {err}");
+        }
+        let issuer = Issuer::parse("https://IDP.example.com:443/realms/x/").expect("valid");
+        assert_eq!(issuer.origin(), "https://idp.example.com");
+        assert_eq!(issuer.as_str(), "https://IDP.example.com:443/realms/x/");
+        // One trailing slash goes before the well-known path, as in the SPA.
+        assert_eq!(
+            Issuer::parse("https://idp.example.com//")
+                .expect("valid")
+                .discovery_url(),
+            sso_web::oidc::discovery::discovery_url("https://idp.example.com//")
+        );
+        assert_eq!(
+            Issuer::parse("https://idp.example.com//")
+                .expect("valid")
+                .discovery_url(),
+            "https://idp.example.com//.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn an_env_secret_needs_an_env_issuer() {
+        for var in ["OIDC_SECRET", "OIDC_CLIENT_SECRET"] {
+            let err = parse(&[(var, "s3cret")]).expect_err("no issuer");
+            assert_eq!(err, ConfigError::SecretWithoutIssuer { secret_var: var });
+            let text = err.to_string();
+            assert!(text.contains(var) && text.contains("OIDC_ISSUER"), "{text}");
+            assert!(!text.contains("s3cret"), "{text}");
+        }
+        parse(&[
+            ("OIDC_SECRET", "s"),
+            ("OIDC_ISSUER", "https://idp.example.com"),
+        ])
+        .expect("valid");
+    }
+
+    #[test]
+    fn limits_and_their_defaults() {
+        assert_eq!(parse(&[]).expect("valid").limits, Limits::default());
+        let limits = parse(&[
+            ("SSO_HEADER_TIMEOUT", "2"),
+            ("SSO_BODY_TIMEOUT", "5s"),
+            ("SSO_REQUEST_TIMEOUT", "1m"),
+            ("SSO_MAX_CONNECTIONS", "64"),
+            ("SSO_RATE_LIMIT", "5"),
+            ("SSO_AUTH_FAILURE_LIMIT", "3"),
+            ("SSO_TRUSTED_PROXIES", "10.0.0.0/8, ::1 ,192.168.1.7"),
+            ("SSO_FORM_POST_MAX_BYTES", "131072"),
+            ("SSO_HSTS", "31536000"),
+        ])
+        .expect("valid")
+        .limits;
+        assert_eq!(limits.header_timeout, Duration::from_secs(2));
+        assert_eq!(limits.body_timeout, Duration::from_secs(5));
+        assert_eq!(limits.request_timeout, Duration::from_secs(60));
+        assert_eq!(limits.max_connections, 64);
+        assert_eq!(
+            (limits.rate_per_minute, limits.auth_failures_per_minute),
+            (5, 3)
+        );
+        assert_eq!(limits.form_post_max_bytes, 131_072);
+        assert_eq!(limits.hsts_max_age, Some(31_536_000));
+        let nets = &limits.trusted_proxies;
+        assert_eq!(nets.len(), 3);
+        assert!(nets[0].contains("10.1.2.3".parse().expect("ip")));
+        assert!(nets[0].contains("::ffff:10.1.2.3".parse().expect("ip")));
+        assert!(!nets[0].contains("11.0.0.1".parse().expect("ip")));
+        assert!(nets[1].contains("::1".parse().expect("ip")));
+        assert!(!nets[1].contains("::2".parse().expect("ip")));
+        assert!(nets[2].contains("192.168.1.7".parse().expect("ip")));
+        assert!(!nets[2].contains("192.168.1.8".parse().expect("ip")));
+        for (var, value) in [
+            ("SSO_HEADER_TIMEOUT", "0"),
+            ("SSO_HEADER_TIMEOUT", "2h"),
+            ("SSO_BODY_TIMEOUT", "fast"),
+            ("SSO_MAX_CONNECTIONS", "0"),
+            ("SSO_RATE_LIMIT", "-1"),
+            ("SSO_FORM_POST_MAX_BYTES", "100"),
+            ("SSO_HSTS", "forever"),
+            ("SSO_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("SSO_TRUSTED_PROXIES", "proxy.example.com"),
+        ] {
+            let err = parse(&[(var, value)]).expect_err("invalid");
+            assert!(err.to_string().starts_with(var), "{var}={value}: {err}");
+        }
+    }
+
+    #[test]
     fn session_lengths_and_public_url() {
         let defaults = parse(&[]).expect("valid").sessions;
         assert_eq!(defaults, SessionConfig::default());
@@ -736,12 +1066,18 @@ mod tests {
 
     #[test]
     fn secret_alias_and_conflict() {
+        let issuer = ("OIDC_ISSUER", "https://idp.example.com");
         assert_eq!(
-            env(&[("OIDC_CLIENT_SECRET", "abc")]).client_secret,
+            env(&[issuer, ("OIDC_CLIENT_SECRET", "abc")]).client_secret,
             Some(("OIDC_CLIENT_SECRET", Secret::new("abc")))
         );
         assert_eq!(
-            env(&[("OIDC_SECRET", "abc"), ("OIDC_CLIENT_SECRET", "abc")]).client_secret,
+            env(&[
+                issuer,
+                ("OIDC_SECRET", "abc"),
+                ("OIDC_CLIENT_SECRET", "abc")
+            ])
+            .client_secret,
             Some(("OIDC_SECRET", Secret::new("abc")))
         );
         let err = parse(&[
@@ -758,6 +1094,7 @@ mod tests {
     #[test]
     fn secrets_are_redacted_in_debug() {
         let config = parse(&[
+            ("OIDC_ISSUER", "https://idp.example.com"),
             ("OIDC_SECRET", "very-secret-value"),
             ("SSO_BOOTSTRAP_TOKEN", "bootstrap-token-value"),
         ])
@@ -822,6 +1159,8 @@ mod tests {
             "http://[::2]:9400",
             "ftp://idp.example.com",
             "file:///etc/passwd",
+            // The SPA's rule: loopback is exactly localhost, 127.0.0.1 or [::1].
+            "http://LOCALHOST",
         ] {
             let err = parse(&[("OIDC_ISSUER", bad)]).expect_err(bad);
             assert_eq!(
@@ -839,7 +1178,6 @@ mod tests {
         );
         for good in [
             "http://localhost:9400",
-            "http://LOCALHOST",
             "http://127.0.0.1:9400/x",
             "http://[::1]:9400",
         ] {

@@ -14,9 +14,10 @@ use crate::config::{is_allowed_web_url, Issuer};
 /// Long enough that the IdP sees one request per instance every few minutes,
 /// short enough that a moved token endpoint is picked up without a restart.
 pub const FRESH_FOR: Duration = Duration::from_secs(600);
-/// After a failure the last good origins (or the issuer's) stay in use until
-/// a retry this much later.
-pub const RETRY_AFTER: Duration = Duration::from_secs(30);
+/// After a failure the last good origins (or the issuer's) stay in use until a retry: this
+/// long after the first failure, doubling with each further one up to [`BACKOFF_MAX`].
+pub const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// A code exchange waits this long for the IdP's token endpoint.
 pub const TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,10 +38,46 @@ pub struct ProviderMetadata {
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
 }
 
+/// When to try the IdP again after failures: 1 s, 2 s, 4 s … up to 30 s. A request after
+/// that fetches at once, so the server is back within seconds of the IdP.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backoff {
+    failures: u32,
+    retry_at: Option<Instant>,
+}
+
+impl Backoff {
+    /// Records a failure at `now`; returns how long until the next try.
+    pub fn failed(&mut self, now: Instant) -> Duration {
+        self.failed_from(now, BACKOFF_FIRST)
+    }
+
+    /// As [`failed`](Self::failed), with another first delay (tests use zero).
+    pub fn failed_from(&mut self, now: Instant, first: Duration) -> Duration {
+        let delay = first
+            .saturating_mul(1u32 << self.failures.min(16))
+            .min(BACKOFF_MAX);
+        self.failures = self.failures.saturating_add(1);
+        self.retry_at = Some(now + delay);
+        delay
+    }
+
+    pub fn succeeded(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Whether a fetch may be tried at `now`.
+    pub fn ready(&self, now: Instant) -> bool {
+        self.retry_at.is_none_or(|at| now >= at)
+    }
+}
+
 #[derive(Debug)]
 pub enum DiscoveryError {
     Request(reqwest::Error),
     Status(u16),
+    /// 3xx: discovery and keys are fetched from the URL the issuer names, or not at all.
+    Redirect(u16),
     TooLarge,
     NotJson(serde_json::Error),
 }
@@ -60,6 +97,10 @@ impl fmt::Display for DiscoveryError {
                 Ok(())
             }
             Self::Status(code) => write!(f, "HTTP status {code}"),
+            Self::Redirect(code) => write!(
+                f,
+                "HTTP {code}, a redirect, which is not followed (set the issuer to the final URL)"
+            ),
             Self::TooLarge => write!(f, "document larger than {MAX_DOCUMENT_BYTES} bytes"),
             Self::NotJson(e) => write!(f, "not a JSON provider metadata document: {e}"),
         }
@@ -85,20 +126,23 @@ pub struct DiscoveryOrigins {
     cache: RwLock<Option<Cached>>,
     first_fetch: OnceCell<()>,
     refreshing: AtomicBool,
+    /// One fetch at a time; a caller that waited finds the cache filled.
+    fetching: tokio::sync::Mutex<()>,
+    backoff: std::sync::Mutex<Backoff>,
     fresh_for: Duration,
-    retry_after: Duration,
+    backoff_first: Duration,
 }
 
 impl DiscoveryOrigins {
     pub fn new(issuer: &Issuer) -> Result<Self, reqwest::Error> {
-        Self::with_timing(issuer, FRESH_FOR, RETRY_AFTER)
+        Self::with_timing(issuer, FRESH_FOR, BACKOFF_FIRST)
     }
 
     /// Shorter periods let tests watch a refresh happen.
     pub fn with_timing(
         issuer: &Issuer,
         fresh_for: Duration,
-        retry_after: Duration,
+        backoff_first: Duration,
     ) -> Result<Self, reqwest::Error> {
         let client = http_client()?;
         Ok(Self {
@@ -109,8 +153,10 @@ impl DiscoveryOrigins {
             cache: RwLock::new(None),
             first_fetch: OnceCell::new(),
             refreshing: AtomicBool::new(false),
+            fetching: tokio::sync::Mutex::new(()),
+            backoff: std::sync::Mutex::new(Backoff::default()),
             fresh_for,
-            retry_after,
+            backoff_first,
         })
     }
 
@@ -123,16 +169,28 @@ impl DiscoveryOrigins {
         &self.issuer_origin
     }
 
-    /// The last discovery document that could be fetched, with the same
-    /// caching as [`origins`](Self::origins); `None` while discovery has
-    /// never succeeded (a retry follows RETRY_AFTER after a failure).
+    /// The last discovery document that could be fetched, with the same caching as
+    /// [`origins`](Self::origins). When there is none yet and the backoff after the last
+    /// failure has passed, it is fetched now, so a late IdP works on the next request.
+    /// `None` while discovery fails.
     pub async fn metadata(self: &Arc<Self>) -> Option<Arc<ProviderMetadata>> {
         self.origins().await;
-        self.cache
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .and_then(|c| c.metadata.clone())
+        let read = || {
+            let cache = self.cache.read().unwrap_or_else(PoisonError::into_inner);
+            let metadata = cache.as_ref().and_then(|c| c.metadata.clone());
+            let due = cache
+                .as_ref()
+                .is_none_or(|c| Instant::now() >= c.refresh_at);
+            (metadata, due)
+        };
+        match read() {
+            (Some(metadata), _) => Some(metadata),
+            (None, true) => {
+                self.refresh().await;
+                read().0
+            }
+            (None, false) => None,
+        }
     }
 
     /// The origins for connect-src. Only the very first call waits (at most
@@ -158,31 +216,54 @@ impl DiscoveryOrigins {
     }
 
     /// Fetches once and updates the cache; failures are logged, not returned,
-    /// because every caller would do the same thing with them.
+    /// because every caller would do the same thing with them. One fetch at a time: a caller
+    /// that waited for another's finds the cache fresh and fetches nothing.
     pub async fn refresh(&self) {
+        let _one = self.fetching.lock().await;
+        // Fetched (or failed, and backing off) while this caller waited for the lock.
+        let fresh = self
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|c| Instant::now() < c.refresh_at);
+        if fresh {
+            return;
+        }
         let result = fetch_metadata(&self.client, &self.discovery_url).await;
+        let now = Instant::now();
+        let retry_in = {
+            let mut backoff = self.backoff.lock().unwrap_or_else(PoisonError::into_inner);
+            match &result {
+                Ok(_) => {
+                    backoff.succeeded();
+                    self.fresh_for
+                }
+                Err(_) => backoff.failed_from(now, self.backoff_first),
+            }
+        };
         if let Err(err) = &result {
-            log_failure(&self.discovery_url, err, self.retry_after);
+            log_failure(&self.discovery_url, err, retry_in);
         }
         let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
         *cache = Some(match result {
             Ok(metadata) => Cached {
                 origins: collect_origins(&self.issuer_origin, &metadata).into(),
                 metadata: Some(Arc::new(metadata)),
-                refresh_at: Instant::now() + self.fresh_for,
+                refresh_at: now + self.fresh_for,
                 from_discovery: true,
             },
             // Keep origins that worked before: an IdP blip must not shrink
             // connect-src under pages that are already loaded.
             Err(_) => match cache.take() {
                 Some(previous) if previous.from_discovery => Cached {
-                    refresh_at: Instant::now() + self.retry_after,
+                    refresh_at: now + retry_in,
                     ..previous
                 },
                 _ => Cached {
                     origins: self.fallback(),
                     metadata: None,
-                    refresh_at: Instant::now() + self.retry_after,
+                    refresh_at: now + retry_in,
                     from_discovery: false,
                 },
             },
@@ -198,8 +279,8 @@ fn log_failure(url: &str, err: &DiscoveryError, retry_after: Duration) {
     use std::io::Write as _;
     let _ = writeln!(
         std::io::stderr().lock(),
-        "sso-server: discovery from {url} failed ({err}); connect-src keeps the last good IdP origins (or the issuer's), retry in {}s",
-        retry_after.as_secs()
+        "sso-server: discovery from {url} failed ({err}); connect-src keeps the last good IdP origins (or the issuer's), retry in {} ms at the earliest",
+        retry_after.as_millis()
     );
 }
 
@@ -220,6 +301,9 @@ pub async fn fetch_limited(client: &reqwest::Client, url: &str) -> Result<Vec<u8
         .send()
         .await
         .map_err(DiscoveryError::Request)?;
+    if response.status().is_redirection() {
+        return Err(DiscoveryError::Redirect(response.status().as_u16()));
+    }
     if !response.status().is_success() {
         return Err(DiscoveryError::Status(response.status().as_u16()));
     }
@@ -239,12 +323,15 @@ pub async fn fetch_limited(client: &reqwest::Client, url: &str) -> Result<Vec<u8
     Ok(body)
 }
 
-/// The client for every request to the IdP: bounded in time and redirects.
+/// The client for discovery and the JWKS: bounded in time, and no redirects at all. A
+/// redirect could downgrade https to http (a network attacker's 302 swaps the keys) or lead
+/// to an internal host (blind SSRF); the documents' URLs are the issuer's own, so a
+/// provider that moves them is configured with the new address instead.
 pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .timeout(FETCH_TIMEOUT)
         .connect_timeout(FETCH_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::limited(3))
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("sso-server/", env!("CARGO_PKG_VERSION")))
         .build()
 }
@@ -273,12 +360,13 @@ pub fn collect_origins(issuer_origin: &str, metadata: &ProviderMetadata) -> Vec<
         &metadata.end_session_endpoint,
     ];
     for endpoint in endpoints.into_iter().flatten() {
+        // The strict rule first: these origins go into a header.
+        if !is_allowed_web_url(endpoint) {
+            continue;
+        }
         let Ok(url) = Url::parse(endpoint) else {
             continue;
         };
-        if !is_allowed_web_url(&url) {
-            continue;
-        }
         let origin = url.origin().ascii_serialization();
         if !origins.contains(&origin) {
             origins.push(origin);
@@ -313,6 +401,45 @@ mod tests {
                 "https://openidconnect.googleapis.com",
             ]
         );
+    }
+
+    #[test]
+    fn hosts_that_could_rewrite_the_csp_are_skipped() {
+        for endpoint in [
+            "https://*/u",
+            "https://*.example.com/u",
+            "https://x;sandbox/",
+            "https://a,b.example.com/",
+            "https://'unsafe-inline'/",
+            "https://\"x\".example.com/",
+            "https://x y.example.com/",
+            "https://bücher.example/",
+            "https://x%3Bsandbox.example.com/",
+        ] {
+            let metadata = ProviderMetadata {
+                userinfo_endpoint: Some(endpoint.into()),
+                ..ProviderMetadata::default()
+            };
+            assert_eq!(
+                collect_origins("https://idp.example.com", &metadata),
+                ["https://idp.example.com"],
+                "{endpoint}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_backoff_doubles_to_thirty_seconds_and_resets() {
+        let mut backoff = Backoff::default();
+        let t0 = Instant::now();
+        assert!(backoff.ready(t0));
+        let delays: Vec<u64> = (0..8).map(|_| backoff.failed(t0).as_secs()).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 30, 30, 30]);
+        assert!(!backoff.ready(t0 + Duration::from_secs(29)));
+        assert!(backoff.ready(t0 + Duration::from_secs(30)));
+        backoff.succeeded();
+        assert!(backoff.ready(t0));
+        assert_eq!(backoff.failed(t0), Duration::from_secs(1));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -135,6 +136,10 @@ pub enum FlowError {
     TokenRelayDisabled,
     /// 502: discovery or the token endpoint failed; the reason, without secrets.
     TokenEndpointFailed(String),
+    /// 403: the relay is for this app's own pages.
+    Csrf(CsrfError),
+    /// 429: this client made too many requests; try again after this long.
+    RateLimited(Duration),
 }
 
 impl FlowError {
@@ -152,6 +157,8 @@ impl FlowError {
             }
             Self::SsoNotConfigured | Self::TokenRelayDisabled => StatusCode::NOT_FOUND,
             Self::TokenEndpointFailed(_) => StatusCode::BAD_GATEWAY,
+            Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -165,6 +172,8 @@ impl FlowError {
             Self::SsoNotConfigured => ApiError::SsoNotConfigured.code(),
             Self::TokenRelayDisabled => "token_relay_disabled",
             Self::TokenEndpointFailed(_) => "token_endpoint_failed",
+            Self::Csrf(e) => e.code(),
+            Self::RateLimited(_) => RATE_LIMITED,
         }
     }
 
@@ -183,6 +192,8 @@ impl FlowError {
                 "the token relay is off because no client secret is configured (OIDC_SECRET or the admin settings); redeem the code at the identity provider's token endpoint directly"
                     .to_owned()
             }
+            Self::Csrf(e) => e.message().to_owned(),
+            Self::RateLimited(retry) => rate_limited_message(*retry),
         }
     }
 }
@@ -193,8 +204,33 @@ impl IntoResponse for FlowError {
             Self::ValidationFailed { fields, .. } => Some(("fields", json!(fields))),
             _ => None,
         };
-        json_error(self.status(), self.code(), &self.message(), extra)
+        let mut response = json_error(self.status(), self.code(), &self.message(), extra);
+        if let Self::RateLimited(retry) = self {
+            set_retry_after(&mut response, retry);
+        }
+        response
     }
+}
+
+/// The `error` of every 429.
+pub const RATE_LIMITED: &str = "rate_limited";
+
+fn rate_limited_message(retry: Duration) -> String {
+    format!(
+        "too many requests from this address; try again in {} s",
+        retry.as_secs().max(1)
+    )
+}
+
+/// `Retry-After` in whole seconds, at least one.
+fn retry_after(retry: Duration) -> HeaderValue {
+    HeaderValue::from(retry.as_secs().max(1))
+}
+
+fn set_retry_after(response: &mut Response, retry: Duration) {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, retry_after(retry));
 }
 
 /// Answers of the admin API. Messages never contain a token or a secret.
@@ -228,6 +264,8 @@ pub enum AdminError {
     Csrf(CsrfError),
     /// 404: no such session (or it ended already).
     SessionNotFound,
+    /// 429: too many failed authentications from this address.
+    RateLimited(Duration),
     /// 500: the details went to the log.
     Internal,
 }
@@ -257,6 +295,7 @@ impl AdminError {
             Self::IdpUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::SessionNotFound => StatusCode::NOT_FOUND,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -265,6 +304,7 @@ impl AdminError {
         match self {
             Self::Csrf(e) => e.code(),
             Self::SessionNotFound => "session_not_found",
+            Self::RateLimited(_) => RATE_LIMITED,
             Self::Unauthenticated(_) => "unauthenticated",
             Self::NotAdmin(_) => "not_admin",
             Self::PreconditionRequired => "precondition_required",
@@ -301,6 +341,10 @@ impl AdminError {
             Self::SessionNotFound => {
                 "no live session with this id: it has ended already".to_owned()
             }
+            Self::RateLimited(retry) => format!(
+                "too many failed sign-ins to the admin API from this address; try again in {} s",
+                retry.as_secs().max(1)
+            ),
             Self::Internal => {
                 "the settings database could not be read or written; the server log has the details"
                     .to_owned()
@@ -330,6 +374,9 @@ impl IntoResponse for AdminError {
                 if let Ok(etag) = HeaderValue::from_str(&format!("\"{current_version}\"")) {
                     headers.insert(header::ETAG, etag);
                 }
+            }
+            Self::RateLimited(retry) => {
+                headers.insert(header::RETRY_AFTER, retry_after(*retry));
             }
             _ => {}
         }
@@ -407,6 +454,8 @@ pub enum SessionError {
     SsoNotConfigured,
     /// 503: the IdP's signing keys could not be loaded.
     IdpUnavailable(String),
+    /// 429
+    RateLimited(Duration),
     /// 500: the details went to the log.
     Internal,
 }
@@ -426,6 +475,7 @@ impl SessionError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::SsoNotConfigured => StatusCode::NOT_FOUND,
             Self::IdpUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -447,12 +497,14 @@ impl SessionError {
             Self::ValidationFailed { .. } => "validation_failed",
             Self::SsoNotConfigured => ApiError::SsoNotConfigured.code(),
             Self::IdpUnavailable(_) => "idp_unavailable",
+            Self::RateLimited(_) => RATE_LIMITED,
             Self::Internal => "internal_error",
         }
     }
 
     pub fn message(&self) -> String {
         match self {
+            Self::RateLimited(retry) => rate_limited_message(*retry),
             Self::NoSession => "not signed in: there is no session cookie, or it names no session this server knows".to_owned(),
             Self::Expired => "the session has expired; sign in again".to_owned(),
             Self::Revoked => "the session was signed out or revoked; sign in again".to_owned(),
@@ -479,7 +531,11 @@ impl IntoResponse for SessionError {
             Self::ValidationFailed { fields, .. } => Some(("fields", json!(fields))),
             _ => None,
         };
-        json_error(self.status(), self.code(), &self.message(), extra)
+        let mut response = json_error(self.status(), self.code(), &self.message(), extra);
+        if let Self::RateLimited(retry) = self {
+            set_retry_after(&mut response, retry);
+        }
+        response
     }
 }
 
@@ -500,6 +556,8 @@ impl From<FlowError> for SessionError {
             }
             FlowError::SsoNotConfigured | FlowError::TokenRelayDisabled => Self::SsoNotConfigured,
             FlowError::TokenEndpointFailed(m) => Self::IdpUnavailable(m),
+            FlowError::Csrf(e) => Self::Csrf(e),
+            FlowError::RateLimited(retry) => Self::RateLimited(retry),
         }
     }
 }

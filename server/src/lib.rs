@@ -9,6 +9,7 @@ pub mod config;
 pub mod csp;
 pub mod discovery;
 pub mod error;
+pub mod http;
 pub mod relay;
 pub mod session;
 pub mod settings;
@@ -29,11 +30,13 @@ use axum::routing::{any, delete, get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::auth::{hash_token, hashes_equal, IdpKeys};
-use crate::config::{Config, EnvSettings, Issuer, DEFAULT_DATABASE};
+use crate::config::{Config, EnvSettings, Issuer, Limits, DEFAULT_DATABASE};
 use crate::discovery::DiscoveryOrigins;
 use crate::error::{AdminError, ApiError, StartupError};
+use crate::http::limit::{client_ip, RateLimiter};
 use crate::session::SessionRules;
 use crate::settings::CurrentSettings;
 use crate::static_files::{Dist, FramableByIdp};
@@ -50,6 +53,14 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// SSO_SESSION_LENGTH, SSO_SESSION_IDLE and the cookie's attributes.
     pub sessions: SessionRules,
+    /// Timeouts, caps, trusted proxies, HSTS.
+    pub limits: Limits,
+    /// Sign-ins (session exchanges) per client IP.
+    pub exchange_limit: RateLimiter,
+    /// Token relays per client IP.
+    pub relay_limit: RateLimiter,
+    /// Failed admin authentications per client IP (the setup token must not be guessable).
+    pub auth_failures: RateLimiter,
     /// SHA-256 of SSO_BOOTSTRAP_TOKEN; when unset the hash in the store is used.
     bootstrap_hash: Option<[u8; 32]>,
     current: RwLock<Arc<CurrentSettings>>,
@@ -102,6 +113,10 @@ impl AppState {
             admin_groups: config.admin_groups.clone(),
             store: Arc::new(store),
             sessions: SessionRules::new(&config.sessions),
+            limits: config.limits.clone(),
+            exchange_limit: RateLimiter::per_minute(config.limits.rate_per_minute),
+            relay_limit: RateLimiter::per_minute(config.limits.rate_per_minute),
+            auth_failures: RateLimiter::per_minute(config.limits.auth_failures_per_minute),
             bootstrap_hash: config
                 .bootstrap_token
                 .as_ref()
@@ -113,6 +128,19 @@ impl AppState {
             http,
             token_http,
         })
+    }
+
+    /// Who sent the request, for rate limits and logs: the peer, or what trusted proxies say.
+    pub fn client_ip(
+        &self,
+        extensions: &axum::http::Extensions,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        client_ip(
+            http::serve::peer(extensions),
+            headers,
+            &self.limits.trusted_proxies,
+        )
     }
 
     /// The settings in force now (env over stored).
@@ -281,6 +309,7 @@ fn static_config_issuer(root: &Path) -> Option<Issuer> {
 }
 
 pub fn app(state: Arc<AppState>) -> Router {
+    let limits = state.limits.clone();
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/v1/sso/config", get(api::sso_config))
@@ -316,6 +345,13 @@ pub fn app(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(static_files::serve)
         .layer(CompressionLayer::new())
+        // A client gets this long for its body, and the whole request this long; its headers
+        // are timed by the accept loop (http/serve.rs).
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             security_headers,
@@ -400,6 +436,11 @@ async fn security_headers(
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
     }
+    if let Some(max_age) = state.limits.hsts_max_age {
+        if let Ok(value) = HeaderValue::from_str(&format!("max-age={max_age}")) {
+            headers.insert(header::STRICT_TRANSPORT_SECURITY, value);
+        }
+    }
     response
 }
 
@@ -437,9 +478,8 @@ where
 {
     state.warm_up();
     session::spawn_purge(Arc::clone(&state));
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.limits.clone();
+    http::serve::serve(listener, app(state), &limits, shutdown).await
 }
 
 /// The whole program: config from the process env, open the store, bind,

@@ -89,6 +89,12 @@ pub async fn token(
         .as_ref()
         .ok_or(FlowError::TokenRelayDisabled)?;
     let (parts, body) = request.into_parts();
+    let ip = state.client_ip(&parts.extensions, &parts.headers);
+    state.relay_limit.take(ip).map_err(FlowError::RateLimited)?;
+    // Only this app's own pages may spend the IdP's patience on client-authenticated token
+    // requests: a request without a same-origin Origin names no page of ours.
+    crate::session::csrf::check_origin(&parts.headers, state.sessions.public_origin.as_deref())
+        .map_err(FlowError::Csrf)?;
     // Also what keeps cross-site HTML forms out: they cannot send JSON.
     if !is_media_type(&parts.headers, JSON_MEDIA_TYPE) {
         return Err(FlowError::UnsupportedMediaType {
@@ -108,7 +114,7 @@ pub async fn token(
         })?;
         let metadata = idp.metadata().await.ok_or_else(|| {
             format!(
-                "the discovery document of {} could not be loaded (the server log has the reason; it is retried every 30 s)",
+                "the discovery document of {} could not be loaded (the identity provider is unreachable or answered badly; the server log has the reason, and the next request after a short backoff tries again)",
                 sso.issuer
             )
         })?;
@@ -248,7 +254,7 @@ pub fn token_endpoint(issuer: &str, metadata: &ProviderMetadata) -> Result<Url, 
     };
     let url = Url::parse(raw).map_err(|_| unusable())?;
     let https_issuer = issuer.starts_with("https://");
-    if !is_allowed_web_url(&url)
+    if !is_allowed_web_url(raw)
         || (https_issuer && url.scheme() != "https")
         || !url.username().is_empty()
         || url.password().is_some()

@@ -328,6 +328,10 @@ fn validate_issuer(value: &str) -> Result<String, String> {
         Err(ConfigError::IssuerHasCredentials) => {
             Err("must not contain a user name or password".to_owned())
         }
+        Err(ConfigError::IssuerBadHost { .. }) => Err(
+            "must have a host that is a DNS name (letters, digits, - and dots; an international name in its xn-- form), an IPv4 address or a bracketed IPv6 address, and a port up to 65535"
+                .to_owned(),
+        ),
         Err(_) => Err(
             "must be an absolute https URL (http is allowed only for localhost, 127.0.0.1 and [::1])"
                 .to_owned(),

@@ -19,7 +19,9 @@ use crate::config::ConfigError;
 use crate::csp;
 use crate::error::ApiError;
 use crate::AppState;
-use sso_web::contract::session::{CALLBACK_DOCUMENT, SESSION_ELEMENT_ID, SESSION_UNKNOWN};
+use sso_web::contract::session::{
+    CALLBACK_DOCUMENT, FORM_POST_ELEMENT_ID, SESSION_ELEMENT_ID, SESSION_UNKNOWN,
+};
 
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// index.html must be revalidated on every load, or a deploy would leave
@@ -399,23 +401,55 @@ pub struct FramableByIdp;
 /// are those of the exact bytes sent, also on a 304 whose headers the browser
 /// merges into its cached copy.
 async fn index_response(state: &AppState, request_headers: &HeaderMap, path: &str) -> Response {
+    page_response(state, request_headers, path, None).await
+}
+
+/// The callback's page with a form_post response in it (`callback::form_post`): the fields
+/// travel in the document's body, which no proxy's header buffer has to hold, instead of a
+/// `Location`. Private like a page with a session.
+pub async fn form_post_page(state: &AppState, request_headers: &HeaderMap, form: &str) -> Response {
+    page_response(
+        state,
+        request_headers,
+        crate::callback::CALLBACK_PATH,
+        Some(form),
+    )
+    .await
+}
+
+async fn page_response(
+    state: &AppState,
+    request_headers: &HeaderMap,
+    path: &str,
+    form_post: Option<&str>,
+) -> Response {
     let page = state.dist.index(path).await;
     // The public settings ride along in the page: no round trip to /api/v1/sso/config, and
     // always the ones in force when the page loaded. So does the session, which makes the
     // page private.
-    let (body, etag, private) = match crate::api::sso_config_json(state) {
-        Some(json) => {
-            let (session, private) = session_block(state, request_headers).await;
-            let body = with_blocks(
-                &page.body,
-                &[(CONFIG_ELEMENT_ID, &json), (SESSION_ELEMENT_ID, &session)],
-            );
-            let digest = URL_SAFE_NO_PAD.encode(Sha256::digest(&body));
-            let etag = HeaderValue::from_str(&format!("W/\"{digest}\""))
-                .unwrap_or_else(|_| page.etag.clone());
-            (Bytes::from(body), etag, private)
-        }
-        None => (page.body.clone(), page.etag.clone(), false),
+    let config = crate::api::sso_config_json(state);
+    let (session, private) = match &config {
+        Some(_) => session_block(state, request_headers).await,
+        None => (String::new(), false),
+    };
+    let form_json = form_post.map(|form| serde_json::Value::from(form).to_string());
+    let mut blocks = Vec::new();
+    if let Some(json) = &config {
+        blocks.push((CONFIG_ELEMENT_ID, json.as_str()));
+        blocks.push((SESSION_ELEMENT_ID, session.as_str()));
+    }
+    if let Some(form) = &form_json {
+        blocks.push((FORM_POST_ELEMENT_ID, form.as_str()));
+    }
+    let private = private || form_post.is_some();
+    let (body, etag) = if blocks.is_empty() {
+        (page.body.clone(), page.etag.clone())
+    } else {
+        let body = with_blocks(&page.body, &blocks);
+        let digest = URL_SAFE_NO_PAD.encode(Sha256::digest(&body));
+        let etag =
+            HeaderValue::from_str(&format!("W/\"{digest}\"")).unwrap_or_else(|_| page.etag.clone());
+        (Bytes::from(body), etag)
     };
     let mut policy = state.html_policy(&page.script_hashes).await;
     if is_admin_document(path) {

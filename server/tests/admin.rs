@@ -102,7 +102,12 @@ fn assert_error(answer: &Answer, status: StatusCode, code: &str) {
 #[tokio::test]
 async fn auth_matrix() {
     let idp = spawn_idp().await;
-    let s = server(&[("OIDC_ISSUER", idp.issuer()), ("OIDC_CLIENT_ID", CLIENT_ID)]);
+    // Each case below is a failure from the same address; the limit has its own test.
+    let s = server(&[
+        ("OIDC_ISSUER", idp.issuer()),
+        ("OIDC_CLIENT_ID", CLIENT_ID),
+        ("SSO_AUTH_FAILURE_LIMIT", "1000"),
+    ]);
 
     let mut no_groups = idp.claims(&[]);
     no_groups.as_object_mut().expect("object").remove("groups");
@@ -256,6 +261,35 @@ async fn auth_matrix() {
         answer.json,
         json!({"via": "setup_token", "subject": null, "name": null, "groups": []})
     );
+}
+
+#[tokio::test]
+async fn guessing_the_setup_token_is_limited_logged_and_recovers() {
+    // 60 a minute: one more every second.
+    let s = server(&[("SSO_AUTH_FAILURE_LIMIT", "60")]);
+    for n in 0..60 {
+        let guess = format!("guess-{n:04}-0123456789abcdef");
+        let answer = get_as(&s.app, SSO, &guess).await;
+        assert_error(&answer, StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    // The next try waits, even with the right token: guessing is what is being slowed.
+    let answer = get_as(&s.app, SSO, SETUP).await;
+    assert_error(&answer, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let retry: u64 = answer
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=2).contains(&retry), "{retry}");
+    // So does anything else from that address until then: the limit is checked before any
+    // credential is looked at.
+    let anonymous = call(&s.app, admin_request("GET", SSO, None, None, None)).await;
+    assert_error(&anonymous, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    // After Retry-After, the right token works again (the limit refills; nothing is locked).
+    tokio::time::sleep(std::time::Duration::from_secs(retry)).await;
+    let answer = get_as(&s.app, SSO, SETUP).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
 }
 
 #[tokio::test]

@@ -33,17 +33,21 @@ fn relay_app(d: &TestDist, idp: &Idp, secret: Option<&str>) -> Router {
     app(&d.dist, &vars)
 }
 
+/// The app's own host, where its page sends the relay request from.
+const APP_HOST: &str = "app.example.test:8080";
+const APP_ORIGIN: &str = "http://app.example.test:8080";
+
+/// A relay request to `APP_HOST`, from `origin` (the app's own by default).
 fn relay(
     body: impl Into<String>,
     content_type: Option<&str>,
     origin: Option<&str>,
 ) -> Request<Body> {
-    let mut builder = Request::post(TOKEN);
+    let mut builder = Request::post(TOKEN)
+        .header("host", APP_HOST)
+        .header("origin", origin.unwrap_or(APP_ORIGIN));
     if let Some(content_type) = content_type {
         builder = builder.header("content-type", content_type);
-    }
-    if let Some(origin) = origin {
-        builder = builder.header("origin", origin);
     }
     builder.body(Body::from(body.into())).expect("request")
 }
@@ -336,8 +340,12 @@ async fn disabled_without_a_secret_and_404_without_sso() {
     assert_eq!(config["token_relay"], false);
     assert!(idp.token_calls().is_empty());
 
+    // A secret and an issuer, but no client ID yet.
     let d = make_dist();
-    let app = common::app(&d.dist, &[("OIDC_SECRET", SECRET)]);
+    let app = common::app(
+        &d.dist,
+        &[("OIDC_ISSUER", idp.issuer()), ("OIDC_SECRET", SECRET)],
+    );
     let (status, text, json) = call(&app, json_relay(&good())).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json["error"], "sso_not_configured");
@@ -456,18 +464,6 @@ async fn requests_are_validated_before_anything_is_sent() {
             None,
             "redirect_uri",
             "absolute http or https",
-        ),
-        (
-            good(),
-            Some("https://evil.example.com"),
-            "redirect_uri",
-            "Origin",
-        ),
-        (
-            good(),
-            Some("http://app.example.test:8081"),
-            "redirect_uri",
-            "Origin",
         ),
         (
             with("client_secret", json!("x")),
@@ -649,4 +645,55 @@ async fn a_saved_secret_turns_the_relay_on_and_a_saved_null_off() {
     let (status, _, json) = call(&app, json_relay(&good())).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json["error"], "token_relay_disabled");
+}
+
+#[tokio::test]
+async fn only_the_apps_own_pages_may_relay_and_not_without_end() {
+    let idp = spawn_idp().await;
+    idp.serve_token_endpoint(None);
+    let d = make_dist();
+    let app = app(
+        &d.dist,
+        &[
+            ("OIDC_ISSUER", idp.issuer()),
+            ("OIDC_CLIENT_ID", CLIENT_ID),
+            ("OIDC_CLIENT_SECRET", SECRET),
+            ("SSO_RATE_LIMIT", "3"),
+        ],
+    );
+    // Without an Origin, or from another site or port: refused before the IdP hears of it.
+    let no_origin = Request::post(TOKEN)
+        .header("host", APP_HOST)
+        .header("content-type", "application/json")
+        .body(Body::from(good().to_string()))
+        .expect("request");
+    for request in [
+        no_origin,
+        relay(
+            good().to_string(),
+            Some("application/json"),
+            Some("https://evil.example.com"),
+        ),
+        relay(
+            good().to_string(),
+            Some("application/json"),
+            Some("http://app.example.test:8081"),
+        ),
+    ] {
+        let (status, _, json) = call(&app, request).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{json}");
+        assert_eq!(json["error"], "csrf_origin_mismatch");
+    }
+    assert!(idp.token_calls().is_empty(), "nothing was sent to the IdP");
+    // The rate limit above counted those three: the fourth request from this address waits.
+    let response = send(&app, json_relay(&good())).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = header(&response, "retry-after").parse().expect("seconds");
+    assert!((1..=20).contains(&retry), "{retry}");
+    let json = json(response).await;
+    assert_eq!(json["error"], "rate_limited", "{json}");
+    assert!(
+        idp.token_calls().is_empty(),
+        "a limited request sends nothing either"
+    );
 }

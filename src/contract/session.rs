@@ -19,6 +19,10 @@ pub const SESSION_ELEMENT_ID: &str = "sso-session";
 /// serves it at `/oidc/callback`, and a static host's fallback hands the response over to it.
 pub const CALLBACK_DOCUMENT: &str = "/callback/index.html";
 
+/// The element of the callback page sso-server answers a form_post with: the authorization
+/// response's fields, form-encoded as a JSON string (what a fragment response would hold).
+pub const FORM_POST_ELEMENT_ID: &str = "sso-form-post";
+
 /// What the data block holds when the server could not tell: a cross-site navigation,
 /// which does not carry a `SameSite=Strict` cookie. The browser then asks
 /// `GET /api/v1/session`, whose same-origin request carries it.

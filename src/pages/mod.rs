@@ -12,4 +12,4 @@ pub use home_page::HomePage;
 pub use identity_page::IdentityPage;
 pub use logout_page::LogoutPage;
 pub use not_found_page::NotFoundPage;
-pub use oidc_callback_page::OidcCallbackPage;
+pub use oidc_callback_page::{form_post_fields, OidcCallbackPage};

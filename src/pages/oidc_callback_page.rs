@@ -19,7 +19,7 @@ pub fn OidcCallbackPage() -> impl IntoView {
     // history. The implicit flow answers in the fragment (the server's form_post bridge
     // moves the POSTed fields there), the code flow in the query.
     let query = browser::current_search();
-    let fragment = browser::current_fragment();
+    let fragment = form_post_fields().unwrap_or_else(browser::current_fragment);
     browser::replace_url(CALLBACK_PATH);
     let error = RwSignal::new(None::<OidcError>);
 
@@ -91,4 +91,14 @@ pub fn OidcCallbackPage() -> impl IntoView {
             }}
         </main>
     }
+}
+
+/// A form_post response that sso-server put in the page (`contract::session::FORM_POST_ELEMENT_ID`):
+/// the fields, form-encoded as a fragment response would carry them.
+pub fn form_post_fields() -> Option<String> {
+    let text = browser::element_text(crate::contract::session::FORM_POST_ELEMENT_ID)?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()?
+        .as_str()
+        .map(str::to_string)
 }

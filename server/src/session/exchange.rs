@@ -38,6 +38,11 @@ pub async fn create(
     request: Request,
 ) -> Result<Response, SessionError> {
     let (parts, body) = request.into_parts();
+    let ip = state.client_ip(&parts.extensions, &parts.headers);
+    state
+        .exchange_limit
+        .take(ip)
+        .map_err(SessionError::RateLimited)?;
     // Login CSRF: another site must not sign this browser in as someone else.
     csrf::check_origin(&parts.headers, state.sessions.public_origin.as_deref())?;
     if !is_media_type(&parts.headers, "application/json") {
@@ -48,6 +53,8 @@ pub async fn create(
 
     let current = state.current();
     let sso = current.sso.as_ref().ok_or(SessionError::SsoNotConfigured)?;
+    // A token that is not even a JWS costs no request to the IdP.
+    sso_web::oidc::jwt::decode(&request.id_token).map_err(refusal)?;
     let keys = state.keys().ok_or(SessionError::SsoNotConfigured)?;
     let (jwks, provider_algs) = keys.current().await?;
     let expect = IdTokenExpectations {

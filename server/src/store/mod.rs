@@ -154,7 +154,22 @@ impl SettingsPatch {
             ),
             scopes: one("scopes", &self.scopes, &current.scopes, &mut changed),
         };
+        let mut next = next;
+        // The secret belongs to one IdP: moving to another issuer or client ID without a new
+        // secret erases it, so it is never sent to the new one.
+        let moved = changed.contains(&"issuer") || changed.contains(&"client_id");
+        if moved && self.client_secret.is_none() && next.client_secret.is_some() {
+            next.client_secret = None;
+            changed.push("client_secret");
+        }
         (next, changed)
+    }
+
+    /// Whether applying this to `current` erases the stored secret by the rule above.
+    pub fn erases_secret(&self, current: &StoredSettings) -> bool {
+        self.client_secret.is_none()
+            && current.client_secret.is_some()
+            && self.apply(current).0.client_secret.is_none()
     }
 }
 
@@ -227,6 +242,10 @@ pub struct AuditEntry {
     pub fields: Vec<String>,
     pub version: u64,
 }
+
+/// What a settings change's audit entry says when it erased the stored secret.
+pub const SECRET_ERASED: &str =
+    "client secret erased: the issuer or client ID changed, and a secret belongs to one identity provider";
 
 /// One audit row, inside the caller's transaction.
 fn insert_audit(
@@ -394,6 +413,7 @@ impl Store {
         if fields.is_empty() {
             return Ok(UpdateOutcome::Unchanged(current));
         }
+        let erased = patch.erases_secret(&current.settings);
         let version = current.version + 1;
         let at = rfc3339_utc(SystemTime::now());
         let scopes = next
@@ -423,7 +443,7 @@ impl Store {
             AuditEvent::SettingsChanged,
             &fields,
             version,
-            None,
+            erased.then_some(SECRET_ERASED),
         )?;
         tx.commit()?;
         Ok(UpdateOutcome::Changed {
@@ -747,6 +767,82 @@ mod tests {
         );
         assert_eq!(entries[0].event, "settings_changed");
         assert_eq!(entries[0].version, 1);
+    }
+
+    #[test]
+    fn moving_to_another_idp_erases_the_stored_secret() {
+        let (_tmp, store) = store();
+        let first = SettingsPatch {
+            issuer: Some(Some("https://idp.example.com".into())),
+            client_id: Some(Some("app".into())),
+            client_secret: Some(Some(Secret::new("s3cret"))),
+            ..SettingsPatch::default()
+        };
+        store.update(0, &first, &actor()).expect("update");
+        for (version, patch) in [
+            (
+                1,
+                SettingsPatch {
+                    issuer: Some(Some("https://attacker.example".into())),
+                    ..SettingsPatch::default()
+                },
+            ),
+            (
+                3,
+                SettingsPatch {
+                    client_id: Some(Some("other".into())),
+                    ..SettingsPatch::default()
+                },
+            ),
+        ] {
+            let UpdateOutcome::Changed { snapshot, fields } =
+                store.update(version, &patch, &actor()).expect("update")
+            else {
+                panic!("a change");
+            };
+            assert_eq!(snapshot.settings.client_secret, None, "{patch:?}");
+            assert!(fields.contains(&"client_secret"), "{fields:?}");
+            let (entries, _) = store.audit(1, None).expect("audit");
+            assert_eq!(entries[0].target.as_deref(), Some(SECRET_ERASED));
+            // Put a secret back for the next round.
+            store
+                .update(
+                    version + 1,
+                    &SettingsPatch {
+                        client_secret: Some(Some(Secret::new("s3cret"))),
+                        ..SettingsPatch::default()
+                    },
+                    &actor(),
+                )
+                .expect("update");
+        }
+        // A new secret sent with the move is kept.
+        let with_secret = SettingsPatch {
+            issuer: Some(Some("https://new.example.com".into())),
+            client_secret: Some(Some(Secret::new("new-secret"))),
+            ..SettingsPatch::default()
+        };
+        let UpdateOutcome::Changed { snapshot, .. } =
+            store.update(5, &with_secret, &actor()).expect("update")
+        else {
+            panic!("a change");
+        };
+        assert_eq!(
+            snapshot.settings.client_secret.as_ref().map(Secret::expose),
+            Some("new-secret")
+        );
+        // Other fields leave it alone.
+        let scopes = SettingsPatch {
+            scopes: Some(Some(vec!["groups".into()])),
+            ..SettingsPatch::default()
+        };
+        let UpdateOutcome::Changed { snapshot, fields } =
+            store.update(6, &scopes, &actor()).expect("update")
+        else {
+            panic!("a change");
+        };
+        assert!(snapshot.settings.client_secret.is_some());
+        assert_eq!(fields, ["scopes"]);
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub struct Idp {
     pub doc: Arc<Mutex<Value>>,
     pub token_calls: Arc<Mutex<Vec<TokenCall>>>,
     pub token_answer: Arc<Mutex<TokenAnswer>>,
+    /// Requests for the discovery document, answered or not.
+    pub discovery_hits: Arc<AtomicUsize>,
+    /// While set, discovery answers 503 (an IdP that is down behind its load balancer).
+    pub discovery_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Idp {
@@ -170,6 +174,11 @@ impl Idp {
 /// endpoint on another origin so the CSP has something to learn.
 pub async fn spawn_idp() -> Idp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind idp");
+    spawn_idp_on(listener).await
+}
+
+/// The stub on a listener the test chose (an IdP that comes up after the server).
+pub async fn spawn_idp_on(listener: TcpListener) -> Idp {
     let origin = format!("http://{}", listener.local_addr().expect("addr"));
     let published = Arc::new(Mutex::new(vec![jwk("rs256")]));
     let jwks_hits = Arc::new(AtomicUsize::new(0));
@@ -186,14 +195,26 @@ pub async fn spawn_idp() -> Idp {
     let keys_for_route = Arc::clone(&published);
     let hits = Arc::clone(&jwks_hits);
     let doc_for_route = Arc::clone(&doc);
+    let discovery_hits = Arc::new(AtomicUsize::new(0));
+    let discovery_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hits_for_route = Arc::clone(&discovery_hits);
+    let down_for_route = Arc::clone(&discovery_down);
     let calls = Arc::clone(&token_calls);
     let answer = Arc::clone(&token_answer);
     let app = Router::new()
         .route(
             "/.well-known/openid-configuration",
             get(move || {
+                hits_for_route.fetch_add(1, Ordering::SeqCst);
+                let down = down_for_route.load(Ordering::SeqCst);
                 let doc = doc_for_route.lock().expect("lock").clone();
-                async move { Json(doc) }
+                async move {
+                    if down {
+                        StatusCode::SERVICE_UNAVAILABLE.into_response()
+                    } else {
+                        Json(doc).into_response()
+                    }
+                }
             }),
         )
         .route(
@@ -240,6 +261,8 @@ pub async fn spawn_idp() -> Idp {
         doc,
         token_calls,
         token_answer,
+        discovery_hits,
+        discovery_down,
     }
 }
 
