@@ -113,7 +113,17 @@ fn is_host(host: &str) -> bool {
                 l.len() <= 3 && l.parse::<u8>().is_ok() && (l.len() == 1 || !l.starts_with('0'))
             });
     }
-    host.len() <= 253
+    // A name whose last label is a number (`a.1`, `0x7f`) is an IPv4 address to a browser
+    // (the URL Standard's "ends in a number"), not the DNS name it looks like.
+    let ends_in_a_number = labels.last().is_some_and(|last| {
+        last.bytes().all(|b| b.is_ascii_digit())
+            || last
+                .strip_prefix("0x")
+                .or_else(|| last.strip_prefix("0X"))
+                .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    !ends_in_a_number
+        && host.len() <= 253
         && labels.iter().all(|label| {
             (1..=63).contains(&label.len())
                 && label
@@ -124,10 +134,11 @@ fn is_host(host: &str) -> bool {
         })
 }
 
-/// `:` and a port number (1 to 65535).
+/// `:` and a port number (1 to 65535) as a browser writes it: no leading zero.
 fn is_port(port: &str) -> bool {
     port.strip_prefix(':').is_some_and(|digits| {
         (1..=5).contains(&digits.len())
+            && !digits.starts_with('0')
             && digits.bytes().all(|b| b.is_ascii_digit())
             && digits
                 .parse::<u32>()
@@ -310,6 +321,11 @@ mod tests {
             "http://127.000.0.1",
             "https://256.1.1.1",
             "http://LOCALHOST:8080",
+            // Found by tests/http_url.rs: names a browser reads as IPv4 addresses, and a
+            // port it writes differently.
+            "https://0x7f",
+            "https://idp.example.1",
+            "https://idp.example.com:08",
         ] {
             let problem = HttpUrl::parse(bad);
             assert!(
