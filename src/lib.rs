@@ -3,8 +3,8 @@
 
 pub mod admin;
 pub mod api;
-pub mod config;
 pub mod contract;
+pub mod flow;
 pub mod format;
 pub mod oidc;
 

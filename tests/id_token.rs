@@ -9,7 +9,8 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use sso_web::oidc::id_token::{validate, validate_with_rotation, IdTokenError};
+use sso_web::oidc::id_token::{validate, validate_with_rotation};
+use sso_web::oidc::IdTokenError;
 use sso_web::oidc::{Jwks, OidcError};
 use std::cell::Cell;
 

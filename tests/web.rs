@@ -5,9 +5,11 @@
 
 use serde_json::Value;
 use sso_web::auth::browser;
+use sso_web::auth::flow::BrowserPort;
 use sso_web::auth::session::{self, AuthState, Session};
 use sso_web::auth::storage::{SessionStore, PENDING_PREFIX, SESSION_KEY};
 use sso_web::auth::webcrypto::WebCryptoVerifier;
+use sso_web::flow::records;
 use sso_web::oidc::id_token::{validate, IdTokenExpectations};
 use sso_web::oidc::{Jwks, PendingLogin};
 use wasm_bindgen_test::*;
@@ -145,18 +147,22 @@ fn pending(state: &str, created_at: u64) -> PendingLogin {
 fn pending_logins_are_single_use_and_keyed_by_state() {
     let store = SessionStore::open().expect("sessionStorage");
     store.clear_all();
-    store.save_pending(&pending("tab-a", 100)).expect("save");
-    store.save_pending(&pending("tab-b", 100)).expect("save");
+    // Through the browser's port, into the real sessionStorage.
+    let port = BrowserPort;
+    records::save_pending(&port, &pending("tab-a", 100)).expect("save");
+    records::save_pending(&port, &pending("tab-b", 100)).expect("save");
     assert_eq!(
-        store.take_pending("tab-a").map(|p| p.state).as_deref(),
+        records::take_pending(&port, "tab-a")
+            .map(|p| p.state)
+            .as_deref(),
         Some("tab-a")
     );
     assert!(
-        store.take_pending("tab-a").is_none(),
+        records::take_pending(&port, "tab-a").is_none(),
         "a pending login is taken once"
     );
     assert!(
-        store.take_pending("tab-b").is_some(),
+        records::take_pending(&port, "tab-b").is_some(),
         "another sign-in is unaffected"
     );
 }
@@ -165,9 +171,10 @@ fn pending_logins_are_single_use_and_keyed_by_state() {
 fn prune_drops_only_expired_pending_logins() {
     let store = SessionStore::open().expect("sessionStorage");
     store.clear_all();
-    store.save_pending(&pending("old", 1_000)).expect("save");
-    store.save_pending(&pending("new", 1_500)).expect("save");
-    store.prune_pending(1_000 + 601);
+    let port = BrowserPort;
+    records::save_pending(&port, &pending("old", 1_000)).expect("save");
+    records::save_pending(&port, &pending("new", 1_500)).expect("save");
+    records::prune_pending(&port, 1_000 + 601);
     let left = store.keys_with_prefix(PENDING_PREFIX);
     assert_eq!(left, vec![format!("{PENDING_PREFIX}new")]);
 }
@@ -277,4 +284,66 @@ fn the_page_session_block_reads_every_shape_the_server_writes() {
         }
         other => panic!("expected a session, got {other:?}"),
     }
+}
+
+/// One turn of the event loop's microtasks, for spawned tasks to run.
+async fn tick() {
+    let promise = js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL);
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_config_slot_wakes_every_waiter_once_filled() {
+    use leptos::prelude::Owner;
+    use sso_web::auth::config_slot::ConfigSlot;
+    use sso_web::contract::config::SsoConfig;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let owner = Owner::new();
+    owner.set();
+    let slot = ConfigSlot::empty();
+    assert!(slot.get().is_none());
+    // Three tasks await the settings before they arrive.
+    let seen: Rc<RefCell<Vec<String>>> = Rc::default();
+    for _ in 0..3 {
+        let seen = Rc::clone(&seen);
+        wasm_bindgen_futures::spawn_local(async move {
+            let outcome = match slot.await {
+                Ok(config) => config.client_id,
+                Err(err) => err.code().to_string(),
+            };
+            seen.borrow_mut().push(outcome);
+        });
+    }
+    for _ in 0..5 {
+        tick().await;
+    }
+    assert!(seen.borrow().is_empty(), "nothing before the settings");
+    let config = SsoConfig::parse(r#"{"issuer":"https://idp.example.com","client_id":"app"}"#)
+        .expect("valid");
+    slot.fill(Ok(config));
+    for _ in 0..5 {
+        tick().await;
+    }
+    assert_eq!(*seen.borrow(), ["app", "app", "app"]);
+    // A later await is ready at once, and the value is there to render from.
+    assert_eq!(slot.await.map(|c| c.client_id).ok().as_deref(), Some("app"));
+    assert!(slot.get().is_some_and(|r| r.is_ok()));
+
+    // An error reaches the waiters as such.
+    let failed = ConfigSlot::empty();
+    let seen_error: Rc<RefCell<Option<String>>> = Rc::default();
+    {
+        let seen_error = Rc::clone(&seen_error);
+        wasm_bindgen_futures::spawn_local(async move {
+            *seen_error.borrow_mut() = failed.await.err().map(|e| e.code().to_string());
+        });
+    }
+    tick().await;
+    failed.fill(Err(sso_web::oidc::OidcError::ConfigMissing));
+    for _ in 0..5 {
+        tick().await;
+    }
+    assert_eq!(seen_error.borrow().as_deref(), Some("config_missing"));
 }

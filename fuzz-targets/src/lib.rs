@@ -109,7 +109,7 @@ pub fn token_response_parse(data: &[u8]) {
 /// The JSON records the browser keeps or reads: the settings, a pending sign-in, the session.
 pub fn records(data: &[u8]) {
     if let Some(json) = text(data) {
-        let _ = sso_web::config::RuntimeConfig::parse(json);
+        let _ = sso_web::contract::config::SsoConfig::parse(json);
         if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
             if let Some(pending) = PendingLogin::from_json(&value) {
                 assert_eq!(PendingLogin::from_json(&pending.to_json()), Some(pending));

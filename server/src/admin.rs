@@ -8,15 +8,15 @@ use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
 use sso_web::contract::session::{RevokedCount, SessionList, SessionSummary};
 
 use crate::auth::{Admin, AdminIdentity};
 use crate::error::AdminError;
 use crate::session::{self, now_secs};
-use crate::settings::{self, CurrentSettings};
-use crate::store::{AuditEntry, EndReason, UpdateOutcome};
+use crate::settings::{self, Settings};
+use crate::store::{EndReason, UpdateOutcome};
 use crate::{blocking, log, AppState};
+use sso_web::contract::admin::{AuditPage, Via, WhoAmI};
 
 /// The session list is for a person to read; past this many, the newest are shown.
 pub const MAX_LISTED_SESSIONS: u32 = 500;
@@ -30,13 +30,13 @@ fn no_store() -> (header::HeaderName, HeaderValue) {
     (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
 }
 
-fn settings_response(state: &AppState, current: &CurrentSettings) -> Response {
+fn settings_response(current: &Settings) -> Response {
     let etag = HeaderValue::from_str(&format!("\"{}\"", current.version()))
         .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
     (
         StatusCode::OK,
         [no_store(), (header::ETAG, etag)],
-        Json(current.document(&state.env)),
+        Json(current.document()),
     )
         .into_response()
 }
@@ -45,7 +45,7 @@ pub async fn get_settings(
     State(state): State<Arc<AppState>>,
     _admin: Admin,
 ) -> Result<Response, AdminError> {
-    Ok(settings_response(&state, &state.current()))
+    Ok(settings_response(&state.current()))
 }
 
 pub async fn put_settings(
@@ -82,7 +82,7 @@ pub async fn put_settings(
             ));
             let before = state.current();
             let now = state.publish(snapshot.clone());
-            let moved = |c: &CurrentSettings| {
+            let moved = |c: &Settings| {
                 c.sso
                     .as_ref()
                     .map(|sso| (sso.issuer.as_str().to_owned(), sso.client_id.clone()))
@@ -94,10 +94,7 @@ pub async fn put_settings(
         }
     };
     // This write's own document, even if another save has landed since.
-    Ok(settings_response(
-        &state,
-        &CurrentSettings::new(&state.env, snapshot),
-    ))
+    Ok(settings_response(&Settings::new(&state.env, snapshot)))
 }
 
 /// The version named by `If-Match: "7"`. Without it a PUT could silently
@@ -135,12 +132,6 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes,
         .map_err(|_| AdminError::PayloadTooLarge {
             limit: MAX_BODY_BYTES,
         })
-}
-
-#[derive(Serialize)]
-struct AuditPage {
-    entries: Vec<AuditEntry>,
-    next_before: Option<i64>,
 }
 
 pub async fn audit(
@@ -195,14 +186,6 @@ fn audit_query(query: &str) -> Result<(u32, Option<i64>), AdminError> {
     }
 }
 
-#[derive(Serialize)]
-struct WhoAmI {
-    via: &'static str,
-    subject: Option<String>,
-    name: Option<String>,
-    groups: Vec<String>,
-}
-
 pub async fn whoami(Admin(admin): Admin) -> Result<Response, AdminError> {
     let body = match admin {
         AdminIdentity::Sso {
@@ -211,13 +194,13 @@ pub async fn whoami(Admin(admin): Admin) -> Result<Response, AdminError> {
             groups,
             ..
         } => WhoAmI {
-            via: "sso",
+            via: Via::Sso,
             subject: Some(subject),
             name,
             groups,
         },
         AdminIdentity::SetupToken => WhoAmI {
-            via: "setup_token",
+            via: Via::SetupToken,
             subject: None,
             name: None,
             groups: Vec::new(),

@@ -1,7 +1,6 @@
 //! Who may use /api/v1/admin/*: a signed-in user (the session cookie) in one of SSO_ADMIN_GROUPS, or whoever holds the setup token (`Authorization: Bearer`). The `Admin` extractor is the only way a handler learns it. An ID token is no credential here: it is traded once for a session (`session::exchange`).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -10,20 +9,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use sso_web::oidc::identity::GroupsSource;
-use sso_web::oidc::{Jwks, ProviderMetadata};
 
-use crate::discovery::{fetch_limited, Backoff};
 use crate::error::{AdminError, SessionError};
 use crate::session::{self, csrf};
-use crate::store::{Actor, ActorKind};
+use crate::store::Actor;
 use crate::AppState;
-
-/// A JWKS is reused this long before it is fetched again.
-pub const KEYS_FRESH_FOR: Duration = Duration::from_secs(600);
-/// An unknown `kid` refetches the JWKS (keys rotate), but not more often
-/// than this: a stream of forged kids must not turn into a stream of
-/// requests to the IdP.
-pub const MIN_FORCED_REFETCH: Duration = Duration::from_secs(10);
+use sso_web::contract::admin::ActorKind;
 
 /// The admin behind a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,142 +200,6 @@ async fn setup_token(state: &AppState, value: Option<&str>) -> Result<AdminIdent
     Err(unauthenticated(
         "the Bearer credential is not the current setup token",
     ))
-}
-
-struct Fetched {
-    jwks: Arc<Jwks>,
-    provider_algs: Option<Vec<String>>,
-    refresh_at: Instant,
-}
-
-#[derive(Default)]
-struct KeysState {
-    fetched: Option<Fetched>,
-    last_forced: Option<Instant>,
-    /// After a failure no request fetches again until this allows: an outage must not
-    /// turn a flood of requests into a flood of fetches.
-    backoff: Backoff,
-}
-
-/// What a caller is told when the keys cannot be had: stable, and without the internal chain
-/// (which goes to the log).
-fn idp_unreachable() -> AdminError {
-    AdminError::IdpUnavailable(
-        "the identity provider is unreachable: its signing keys could not be loaded; try again in a few seconds (the server log has the details)"
-            .to_owned(),
-    )
-}
-
-/// The signing keys of one issuer: discovery, then its `jwks_uri`, cached.
-/// A new issuer gets a new `IdpKeys`, so nothing of the old one is reused.
-pub struct IdpKeys {
-    issuer: String,
-    client: reqwest::Client,
-    /// Held across the fetch so concurrent requests share one.
-    state: tokio::sync::Mutex<KeysState>,
-}
-
-impl IdpKeys {
-    pub fn new(issuer: &str, client: reqwest::Client) -> Self {
-        Self {
-            issuer: issuer.to_owned(),
-            client,
-            state: tokio::sync::Mutex::new(KeysState::default()),
-        }
-    }
-
-    pub fn issuer(&self) -> &str {
-        &self.issuer
-    }
-
-    /// The cached keys, fetched when missing or older than KEYS_FRESH_FOR. If a refresh
-    /// fails the previous keys stay in use; without any, callers fail fast until the backoff
-    /// allows the next fetch (1 s, doubling to 30 s).
-    pub async fn current(&self) -> Result<(Arc<Jwks>, Option<Vec<String>>), AdminError> {
-        let mut state = self.state.lock().await;
-        let now = Instant::now();
-        let stale = state.fetched.as_ref().map(|f| {
-            (
-                Arc::clone(&f.jwks),
-                f.provider_algs.clone(),
-                now < f.refresh_at,
-            )
-        });
-        match stale {
-            Some((jwks, algs, true)) => return Ok((jwks, algs)),
-            Some((jwks, algs, false)) if !state.backoff.ready(now) => return Ok((jwks, algs)),
-            None if !state.backoff.ready(now) => return Err(idp_unreachable()),
-            _ => {}
-        }
-        match self.fetch().await {
-            Ok(fetched) => {
-                let out = (Arc::clone(&fetched.jwks), fetched.provider_algs.clone());
-                state.fetched = Some(fetched);
-                state.backoff.succeeded();
-                Ok(out)
-            }
-            Err(why) => {
-                let retry = state.backoff.failed(Instant::now());
-                crate::log(&format!(
-                    "sso-server: cannot load the signing keys of {}: {why}; retry in {} ms at the earliest",
-                    self.issuer,
-                    retry.as_millis()
-                ));
-                match state.fetched.as_ref() {
-                    Some(f) => Ok((Arc::clone(&f.jwks), f.provider_algs.clone())),
-                    None => Err(idp_unreachable()),
-                }
-            }
-        }
-    }
-
-    /// After an unknown `kid`: fetches again, unless a forced fetch happened
-    /// within MIN_FORCED_REFETCH. `None` when nothing new was fetched.
-    pub async fn refetch(&self) -> Option<Arc<Jwks>> {
-        let mut state = self.state.lock().await;
-        if state
-            .last_forced
-            .is_some_and(|t| t.elapsed() < MIN_FORCED_REFETCH)
-        {
-            return None;
-        }
-        state.last_forced = Some(Instant::now());
-        match self.fetch().await {
-            Ok(fetched) => {
-                let jwks = Arc::clone(&fetched.jwks);
-                state.fetched = Some(fetched);
-                Some(jwks)
-            }
-            Err(why) => {
-                crate::log(&format!(
-                    "sso-server: cannot reload the signing keys of {}: {why}",
-                    self.issuer
-                ));
-                None
-            }
-        }
-    }
-
-    async fn fetch(&self) -> Result<Fetched, String> {
-        let url = sso_web::oidc::discovery::discovery_url(&self.issuer);
-        let body = fetch_limited(&self.client, &url)
-            .await
-            .map_err(|e| format!("discovery from {url} failed ({e})"))?;
-        let text = String::from_utf8_lossy(&body);
-        let metadata = ProviderMetadata::parse(&text, &self.issuer)
-            .map_err(|e| format!("discovery document unusable: {} {}", e.title(), e.detail()))?;
-        let jwks_uri = metadata.jwks_uri();
-        let body = fetch_limited(&self.client, jwks_uri)
-            .await
-            .map_err(|e| format!("JWKS from {jwks_uri} failed ({e})"))?;
-        let jwks = Jwks::parse(&String::from_utf8_lossy(&body))
-            .map_err(|e| format!("JWKS unusable: {} {}", e.title(), e.detail()))?;
-        Ok(Fetched {
-            jwks: Arc::new(jwks),
-            provider_algs: metadata.id_token_signing_alg_values_supported,
-            refresh_at: Instant::now() + KEYS_FRESH_FOR,
-        })
-    }
 }
 
 #[cfg(test)]

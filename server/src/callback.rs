@@ -20,7 +20,7 @@ use crate::body::{is_media_type, read_limited};
 use crate::error::FlowError;
 use crate::AppState;
 
-pub const CALLBACK_PATH: &str = "/oidc/callback";
+pub use sso_web::oidc::CALLBACK_PATH;
 pub const FORM_MEDIA_TYPE: &str = "application/x-www-form-urlencoded";
 
 pub async fn form_post(State(state): State<Arc<AppState>>, request: Request) -> Response {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use sso_web::contract::error::{code, ErrorBody};
 
 use crate::config::ConfigError;
 use crate::store::StoreError;
@@ -33,10 +33,10 @@ impl ApiError {
     /// Stable machine-readable code; the SPA branches on it.
     pub fn code(self) -> &'static str {
         match self {
-            Self::NotFound => "not_found",
-            Self::SsoNotConfigured => "sso_not_configured",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::InvalidPath => "invalid_path",
+            Self::NotFound => code::NOT_FOUND,
+            Self::SsoNotConfigured => code::SSO_NOT_CONFIGURED,
+            Self::MethodNotAllowed => code::METHOD_NOT_ALLOWED,
+            Self::InvalidPath => code::INVALID_PATH,
         }
     }
 
@@ -70,18 +70,9 @@ macro_rules! display_code_message {
 
 display_code_message!(ApiError, FlowError, AdminError, SessionError);
 
-/// The answer all of them share: `status`, `Cache-Control: no-store` and the
-/// JSON body `{"error": code, "message": message}` plus the `extra` member.
-fn json_error(
-    status: StatusCode,
-    code: &str,
-    message: &str,
-    extra: Option<(&str, Value)>,
-) -> Response {
-    let mut body = json!({ "error": code, "message": message });
-    if let Some((name, value)) = extra {
-        body[name] = value;
-    }
+/// The answer all of them share: `status`, `Cache-Control: no-store` and the contract's
+/// [`ErrorBody`].
+fn json_error(status: StatusCode, body: ErrorBody) -> Response {
     (
         status,
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
@@ -101,7 +92,7 @@ fn joined_problems(fields: &BTreeMap<String, String>) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = json_error(self.status(), self.code(), self.message(), None);
+        let mut response = json_error(self.status(), ErrorBody::new(self.code(), self.message()));
         if self == Self::MethodNotAllowed {
             response
                 .headers_mut()
@@ -164,14 +155,14 @@ impl FlowError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
-            Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::InvalidForm(_) => "invalid_form",
-            Self::InvalidJson(_) => "invalid_json",
-            Self::ValidationFailed { .. } => "validation_failed",
+            Self::UnsupportedMediaType { .. } => code::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => code::PAYLOAD_TOO_LARGE,
+            Self::InvalidForm(_) => code::INVALID_FORM,
+            Self::InvalidJson(_) => code::INVALID_JSON,
+            Self::ValidationFailed { .. } => code::VALIDATION_FAILED,
             Self::SsoNotConfigured => ApiError::SsoNotConfigured.code(),
-            Self::TokenRelayDisabled => "token_relay_disabled",
-            Self::TokenEndpointFailed(_) => "token_endpoint_failed",
+            Self::TokenRelayDisabled => code::TOKEN_RELAY_DISABLED,
+            Self::TokenEndpointFailed(_) => code::TOKEN_ENDPOINT_FAILED,
             Self::Csrf(e) => e.code(),
             Self::RateLimited(_) => RATE_LIMITED,
         }
@@ -200,11 +191,11 @@ impl FlowError {
 
 impl IntoResponse for FlowError {
     fn into_response(self) -> Response {
-        let extra = match &self {
-            Self::ValidationFailed { fields, .. } => Some(("fields", json!(fields))),
-            _ => None,
-        };
-        let mut response = json_error(self.status(), self.code(), &self.message(), extra);
+        let mut body = ErrorBody::new(self.code(), self.message());
+        if let Self::ValidationFailed { fields, .. } = &self {
+            body.fields = fields.clone();
+        }
+        let mut response = json_error(self.status(), body);
         if let Self::RateLimited(retry) = self {
             set_retry_after(&mut response, retry);
         }
@@ -213,7 +204,7 @@ impl IntoResponse for FlowError {
 }
 
 /// The `error` of every 429.
-pub const RATE_LIMITED: &str = "rate_limited";
+pub const RATE_LIMITED: &str = code::RATE_LIMITED;
 
 fn rate_limited_message(retry: Duration) -> String {
     format!(
@@ -303,18 +294,18 @@ impl AdminError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Csrf(e) => e.code(),
-            Self::SessionNotFound => "session_not_found",
+            Self::SessionNotFound => code::SESSION_NOT_FOUND,
             Self::RateLimited(_) => RATE_LIMITED,
-            Self::Unauthenticated(_) => "unauthenticated",
-            Self::NotAdmin(_) => "not_admin",
-            Self::PreconditionRequired => "precondition_required",
-            Self::PreconditionFailed { .. } => "precondition_failed",
-            Self::ValidationFailed { .. } => "validation_failed",
-            Self::EnvLocked { .. } => "env_locked",
-            Self::InvalidJson(_) => "invalid_json",
-            Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::IdpUnavailable(_) => "idp_unavailable",
-            Self::Internal => "internal_error",
+            Self::Unauthenticated(_) => code::UNAUTHENTICATED,
+            Self::NotAdmin(_) => code::NOT_ADMIN,
+            Self::PreconditionRequired => code::PRECONDITION_REQUIRED,
+            Self::PreconditionFailed { .. } => code::PRECONDITION_FAILED,
+            Self::ValidationFailed { .. } => code::VALIDATION_FAILED,
+            Self::EnvLocked { .. } => code::ENV_LOCKED,
+            Self::InvalidJson(_) => code::INVALID_JSON,
+            Self::PayloadTooLarge { .. } => code::PAYLOAD_TOO_LARGE,
+            Self::IdpUnavailable(_) => code::IDP_UNAVAILABLE,
+            Self::Internal => code::INTERNAL_ERROR,
         }
     }
 
@@ -355,16 +346,17 @@ impl AdminError {
 
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
-        let extra = match &self {
+        let mut body = ErrorBody::new(self.code(), self.message());
+        match &self {
             Self::ValidationFailed { fields, .. } | Self::EnvLocked { fields, .. } => {
-                Some(("fields", json!(fields)))
+                body.fields = fields.clone();
             }
             Self::PreconditionFailed { current_version } => {
-                Some(("current_version", json!(current_version)))
+                body.current_version = Some(*current_version);
             }
-            _ => None,
-        };
-        let mut response = json_error(self.status(), self.code(), &self.message(), extra);
+            _ => {}
+        }
+        let mut response = json_error(self.status(), body);
         let headers = response.headers_mut();
         match &self {
             Self::Unauthenticated(_) => {
@@ -398,8 +390,8 @@ pub enum CsrfError {
 impl CsrfError {
     pub fn code(self) -> &'static str {
         match self {
-            Self::OriginMismatch => "csrf_origin_mismatch",
-            Self::HeaderMissing => "csrf_header_missing",
+            Self::OriginMismatch => code::CSRF_ORIGIN_MISMATCH,
+            Self::HeaderMissing => code::CSRF_HEADER_MISSING,
         }
     }
 
@@ -481,24 +473,23 @@ impl SessionError {
     }
 
     pub fn code(&self) -> &'static str {
-        use sso_web::contract::session::{NO_SESSION, SESSION_EXPIRED, SESSION_REVOKED};
         match self {
-            Self::NoSession => NO_SESSION,
-            Self::Expired => SESSION_EXPIRED,
-            Self::Revoked => SESSION_REVOKED,
+            Self::NoSession => code::NO_SESSION,
+            Self::Expired => code::SESSION_EXPIRED,
+            Self::Revoked => code::SESSION_REVOKED,
             Self::Csrf(e) => e.code(),
-            Self::InvalidToken { .. } => "invalid_token",
-            Self::TokenReplayed => "token_replayed",
-            Self::TokenTooOld { .. } => "token_too_old",
-            Self::NonceMismatch => "nonce_mismatch",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::InvalidJson(_) => "invalid_json",
-            Self::ValidationFailed { .. } => "validation_failed",
+            Self::InvalidToken { .. } => code::INVALID_TOKEN,
+            Self::TokenReplayed => code::TOKEN_REPLAYED,
+            Self::TokenTooOld { .. } => code::TOKEN_TOO_OLD,
+            Self::NonceMismatch => code::NONCE_MISMATCH,
+            Self::UnsupportedMediaType => code::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => code::PAYLOAD_TOO_LARGE,
+            Self::InvalidJson(_) => code::INVALID_JSON,
+            Self::ValidationFailed { .. } => code::VALIDATION_FAILED,
             Self::SsoNotConfigured => ApiError::SsoNotConfigured.code(),
-            Self::IdpUnavailable(_) => "idp_unavailable",
+            Self::IdpUnavailable(_) => code::IDP_UNAVAILABLE,
             Self::RateLimited(_) => RATE_LIMITED,
-            Self::Internal => "internal_error",
+            Self::Internal => code::INTERNAL_ERROR,
         }
     }
 
@@ -526,12 +517,13 @@ impl SessionError {
 
 impl IntoResponse for SessionError {
     fn into_response(self) -> Response {
-        let extra = match &self {
-            Self::InvalidToken { reason, .. } => Some(("reason", json!(reason))),
-            Self::ValidationFailed { fields, .. } => Some(("fields", json!(fields))),
-            _ => None,
-        };
-        let mut response = json_error(self.status(), self.code(), &self.message(), extra);
+        let mut body = ErrorBody::new(self.code(), self.message());
+        match &self {
+            Self::InvalidToken { reason, .. } => body.reason = Some((*reason).to_owned()),
+            Self::ValidationFailed { fields, .. } => body.fields = fields.clone(),
+            _ => {}
+        }
+        let mut response = json_error(self.status(), body);
         if let Self::RateLimited(retry) = self {
             set_retry_after(&mut response, retry);
         }

@@ -7,9 +7,9 @@ pub mod body;
 pub mod callback;
 pub mod config;
 pub mod csp;
-pub mod discovery;
 pub mod error;
 pub mod http;
+pub mod idp;
 pub mod relay;
 pub mod session;
 pub mod settings;
@@ -32,18 +32,21 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
-use crate::auth::{hash_token, hashes_equal, IdpKeys};
-use crate::config::{Config, EnvSettings, Issuer, Limits, DEFAULT_DATABASE};
-use crate::discovery::DiscoveryOrigins;
+use crate::auth::{hash_token, hashes_equal};
+use crate::config::{Config, Issuer, Limits, DEFAULT_DATABASE};
 use crate::error::{AdminError, ApiError, StartupError};
 use crate::http::limit::{client_ip, RateLimiter};
+use crate::idp::Idp;
 use crate::session::SessionRules;
-use crate::settings::CurrentSettings;
+use crate::settings::{EnvSettings, Settings, Snapshot};
 use crate::static_files::{Dist, FramableByIdp};
-use crate::store::{Snapshot, Store, StoreError};
+use crate::store::{Store, StoreError};
+use sso_web::contract::admin::{ADMIN_AUDIT_PATH, ADMIN_WHOAMI_PATH, TOKEN_RELAY_PATH};
+use sso_web::contract::config::CONFIG_API_PATH;
 use sso_web::contract::session::{
     ADMIN_REVOKE_OTHERS_PATH, ADMIN_SESSIONS_PATH, SESSION_LOGOUT_PATH, SESSION_PATH,
 };
+use sso_web::contract::settings::ADMIN_SETTINGS_PATH;
 
 pub struct AppState {
     pub dist: Dist,
@@ -63,15 +66,12 @@ pub struct AppState {
     pub auth_failures: RateLimiter,
     /// SHA-256 of SSO_BOOTSTRAP_TOKEN; when unset the hash in the store is used.
     bootstrap_hash: Option<[u8; 32]>,
-    current: RwLock<Arc<CurrentSettings>>,
+    current: RwLock<Arc<Settings>>,
     /// The IdP whose origins go into connect-src and form-action: the
     /// effective issuer, or else the one in dist/sso-config.json. Replaced
     /// when a save changes the issuer.
-    idp: RwLock<Option<Arc<DiscoveryOrigins>>>,
-    /// The effective issuer's signing keys, for ID tokens on the admin API.
-    keys: RwLock<Option<Arc<IdpKeys>>>,
+    idp: RwLock<Option<Arc<Idp>>>,
     static_issuer: Option<Issuer>,
-    http: reqwest::Client,
     /// For the token relay: a longer timeout, and no redirects.
     pub(crate) token_http: reqwest::Client,
 }
@@ -92,21 +92,16 @@ impl AppState {
         let dist = Dist::open(&config.dist)?;
         let store = Store::open(&config.database)?;
         let snapshot = store.load()?;
-        let current = CurrentSettings::new(&config.env, snapshot);
+        let current = Settings::new(&config.env, snapshot);
         let static_issuer = static_config_issuer(dist.root());
-        let http = discovery::http_client().map_err(StartupError::HttpClient)?;
-        let token_http = discovery::token_client().map_err(StartupError::HttpClient)?;
+        let token_http = idp::token_client().map_err(StartupError::HttpClient)?;
         let idp = current
             .issuer
             .as_ref()
             .or(static_issuer.as_ref())
-            .map(|issuer| DiscoveryOrigins::new(issuer).map(Arc::new))
+            .map(|issuer| Idp::new(issuer).map(Arc::new))
             .transpose()
             .map_err(StartupError::HttpClient)?;
-        let keys = current
-            .issuer
-            .as_ref()
-            .map(|issuer| Arc::new(IdpKeys::new(issuer.as_str(), http.clone())));
         Ok(Self {
             dist,
             env: config.env.clone(),
@@ -123,9 +118,7 @@ impl AppState {
                 .map(|t| hash_token(t.expose())),
             current: RwLock::new(Arc::new(current)),
             idp: RwLock::new(idp),
-            keys: RwLock::new(keys),
             static_issuer,
-            http,
             token_http,
         })
     }
@@ -144,18 +137,11 @@ impl AppState {
     }
 
     /// The settings in force now (env over stored).
-    pub fn current(&self) -> Arc<CurrentSettings> {
+    pub fn current(&self) -> Arc<Settings> {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    pub fn keys(&self) -> Option<Arc<IdpKeys>> {
-        self.keys
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    fn idp(&self) -> Option<Arc<DiscoveryOrigins>> {
+    fn idp(&self) -> Option<Arc<Idp>> {
         self.idp
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -164,7 +150,7 @@ impl AppState {
 
     /// The discovery cache of `issuer`, unless a save has just replaced it
     /// with another issuer's.
-    pub(crate) fn idp_for(&self, issuer: &Issuer) -> Option<Arc<DiscoveryOrigins>> {
+    pub(crate) fn idp_for(&self, issuer: &Issuer) -> Option<Arc<Idp>> {
         self.idp().filter(|idp| idp.issuer() == issuer.as_str())
     }
 
@@ -179,15 +165,15 @@ impl AppState {
     /// Makes a saved snapshot the one in force: the public config, the CSP
     /// and the key cache follow at once. Older snapshots than the current one
     /// are ignored, so racing saves cannot roll the state back.
-    pub fn publish(&self, snapshot: Snapshot) -> Arc<CurrentSettings> {
+    pub fn publish(&self, snapshot: Snapshot) -> Arc<Settings> {
         let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
         if snapshot.version <= current.version() {
             return Arc::clone(&current);
         }
-        let next = Arc::new(CurrentSettings::new(&self.env, snapshot));
+        let next = Arc::new(Settings::new(&self.env, snapshot));
         if next.issuer != current.issuer {
             let issuer = next.issuer.as_ref().or(self.static_issuer.as_ref());
-            let idp = issuer.and_then(|i| match DiscoveryOrigins::new(i) {
+            let idp = issuer.and_then(|i| match Idp::new(i) {
                 Ok(idp) => Some(Arc::new(idp)),
                 Err(e) => {
                     log(&format!("sso-server: cannot set up discovery for {i}: {e}"));
@@ -202,10 +188,6 @@ impl AppState {
                 });
             }
             *self.idp.write().unwrap_or_else(PoisonError::into_inner) = idp;
-            *self.keys.write().unwrap_or_else(PoisonError::into_inner) = next
-                .issuer
-                .as_ref()
-                .map(|i| Arc::new(IdpKeys::new(i.as_str(), self.http.clone())));
         }
         *current = Arc::clone(&next);
         next
@@ -312,19 +294,19 @@ pub fn app(state: Arc<AppState>) -> Router {
     let limits = state.limits.clone();
     Router::new()
         .route("/healthz", get(api::healthz))
-        .route("/api/v1/sso/config", get(api::sso_config))
-        .route("/api/v1/sso/token", post(relay::token))
+        .route(CONFIG_API_PATH, get(api::sso_config))
+        .route(TOKEN_RELAY_PATH, post(relay::token))
         // GET is the SPA's page, as for any other client-side route.
         .route(
             callback::CALLBACK_PATH,
             get(static_files::serve).post(callback::form_post),
         )
         .route(
-            "/api/v1/admin/sso",
+            ADMIN_SETTINGS_PATH,
             get(admin::get_settings).put(admin::put_settings),
         )
-        .route("/api/v1/admin/sso/audit", get(admin::audit))
-        .route("/api/v1/admin/whoami", get(admin::whoami))
+        .route(ADMIN_AUDIT_PATH, get(admin::audit))
+        .route(ADMIN_WHOAMI_PATH, get(admin::whoami))
         .route(
             SESSION_PATH,
             post(session::exchange::create)
@@ -363,8 +345,8 @@ pub fn app(state: Arc<AppState>) -> Router {
 async fn method_not_allowed(uri: Uri) -> Response {
     let mut response = ApiError::MethodNotAllowed.into_response();
     let allow = match uri.path() {
-        "/api/v1/admin/sso" => Some("GET, HEAD, PUT"),
-        "/api/v1/sso/token" | SESSION_LOGOUT_PATH | ADMIN_REVOKE_OTHERS_PATH => Some("POST"),
+        ADMIN_SETTINGS_PATH => Some("GET, HEAD, PUT"),
+        TOKEN_RELAY_PATH | SESSION_LOGOUT_PATH | ADMIN_REVOKE_OTHERS_PATH => Some("POST"),
         SESSION_PATH => Some("GET, HEAD, POST, DELETE"),
         ADMIN_SESSIONS_PATH => Some("GET, HEAD"),
         path if path.starts_with(&format!("{ADMIN_SESSIONS_PATH}/")) => Some("DELETE"),

@@ -17,10 +17,11 @@ use url::{form_urlencoded, Url};
 
 use crate::body::{is_media_type, json_object, read_limited};
 use crate::callback::CALLBACK_PATH;
-use crate::config::{is_allowed_web_url, Secret};
-use crate::discovery::{DiscoveryError, ProviderMetadata};
 use crate::error::FlowError;
+use crate::idp::DiscoveryError;
+use crate::settings::Secret;
 use crate::{log, AppState};
+use sso_web::oidc::{Flow, ProviderMetadata};
 
 pub const JSON_MEDIA_TYPE: &str = "application/json";
 /// Three bounded strings fit many times over.
@@ -83,7 +84,7 @@ pub async fn token(
     request: Request,
 ) -> Result<Response, FlowError> {
     let current = state.current();
-    let sso = current.sso.as_ref().ok_or(FlowError::SsoNotConfigured)?;
+    let (issuer, client_id) = current.client().ok_or(FlowError::SsoNotConfigured)?;
     let secret = current
         .client_secret
         .as_ref()
@@ -109,22 +110,22 @@ pub async fn token(
     let request = parse_request(&bytes, origin)?;
 
     let result = async {
-        let idp = state.idp_for(&sso.issuer).ok_or_else(|| {
+        let idp = state.idp_for(issuer).ok_or_else(|| {
             "the identity provider changed while this request was handled; try again".to_owned()
         })?;
         let metadata = idp.metadata().await.ok_or_else(|| {
             format!(
                 "the discovery document of {} could not be loaded (the identity provider is unreachable or answered badly; the server log has the reason, and the next request after a short backoff tries again)",
-                sso.issuer
+                issuer
             )
         })?;
-        let endpoint = token_endpoint(sso.issuer.as_str(), &metadata)?;
+        let endpoint = token_endpoint(&metadata)?;
         let auth = client_auth(metadata.token_endpoint_auth_methods_supported.as_deref());
         exchange(
             &state.token_http,
             &endpoint,
             auth,
-            &sso.client_id,
+            client_id,
             secret,
             &request,
         )
@@ -230,38 +231,25 @@ fn check_redirect_uri(uri: &str, origin: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-/// The discovery document's token endpoint, if it can be trusted with the
-/// secret: the document is the configured issuer's (Discovery §4.3), and
-/// the endpoint is https (or loopback http behind a loopback http issuer).
-pub fn token_endpoint(issuer: &str, metadata: &ProviderMetadata) -> Result<Url, String> {
-    match metadata.issuer.as_deref() {
-        Some(found) if found == issuer => {}
-        found => {
-            return Err(format!(
-                "the discovery document's issuer {found:?} is not the configured issuer {issuer:?}"
-            ))
-        }
-    }
-    let Some(raw) = metadata.token_endpoint.as_deref().filter(|s| !s.is_empty()) else {
-        return Err(format!(
-            "the discovery document of {issuer} has no token_endpoint"
-        ));
-    };
-    let unusable = || {
+/// The discovery document's token endpoint, if it can be trusted with the secret: the
+/// document was read by the sign-in's `ProviderMetadata::parse` for the configured issuer
+/// (Discovery §4.3), and the endpoint passes the sign-in's own check of the code flow
+/// (`check_flow`: https, or loopback http behind a loopback http issuer; no user name).
+pub fn token_endpoint(metadata: &ProviderMetadata) -> Result<Url, String> {
+    metadata.check_flow(Flow::Code).map_err(|e| {
         format!(
-            "the token_endpoint {raw:?} of {issuer} is not an https URL the secret may be sent to"
+            "the discovery document of {} is not usable for the code flow: {}",
+            metadata.issuer,
+            e.detail()
         )
-    };
-    let url = Url::parse(raw).map_err(|_| unusable())?;
-    let https_issuer = issuer.starts_with("https://");
-    if !is_allowed_web_url(raw)
-        || (https_issuer && url.scheme() != "https")
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
-        return Err(unusable());
-    }
-    Ok(url)
+    })?;
+    let raw = metadata.token_endpoint();
+    Url::parse(raw).map_err(|_| {
+        format!(
+            "the token_endpoint {raw:?} of {} is not an https URL the secret may be sent to",
+            metadata.issuer
+        )
+    })
 }
 
 async fn exchange(
@@ -586,53 +574,49 @@ mod tests {
 
     #[test]
     fn token_endpoint_rules() {
-        let metadata = |issuer: &str, endpoint: Option<&str>| ProviderMetadata {
-            issuer: Some(issuer.to_owned()),
-            token_endpoint: endpoint.map(str::to_owned),
-            ..ProviderMetadata::default()
+        let metadata = |issuer: &str, endpoint: Option<&str>| {
+            let mut doc = serde_json::json!({
+                "issuer": issuer,
+                "authorization_endpoint": format!("{issuer}/auth"),
+                "jwks_uri": format!("{issuer}/jwks"),
+            });
+            if let Some(endpoint) = endpoint {
+                doc["token_endpoint"] = endpoint.into();
+            }
+            ProviderMetadata::parse(&doc.to_string(), issuer).expect("a usable document")
         };
         let issuer = "https://idp.example.com";
         assert_eq!(
-            token_endpoint(
-                issuer,
-                &metadata(issuer, Some("https://idp.example.com/token"))
-            )
-            .expect("usable")
-            .as_str(),
+            token_endpoint(&metadata(issuer, Some("https://idp.example.com/token")))
+                .expect("usable")
+                .as_str(),
             "https://idp.example.com/token"
         );
         for (doc, needle) in [
-            (
-                metadata(
-                    "https://idp.example.com/",
-                    Some("https://idp.example.com/t"),
-                ),
-                "not the configured issuer",
-            ),
-            (metadata(issuer, None), "no token_endpoint"),
-            (metadata(issuer, Some("")), "no token_endpoint"),
+            (metadata(issuer, None), "`token_endpoint` is missing"),
+            (metadata(issuer, Some("")), "`token_endpoint` is missing"),
             (
                 metadata(issuer, Some("http://idp.example.com/t")),
-                "not an https URL",
+                "must use https",
             ),
             (
                 metadata(issuer, Some("http://127.0.0.1:9/t")),
-                "not an https URL",
+                "must use https like the issuer",
             ),
             (
                 metadata(issuer, Some("https://u:p@idp.example.com/t")),
-                "not an https URL",
+                "user name or password",
             ),
             (
                 metadata(issuer, Some("javascript:alert(1)")),
-                "not an https URL",
+                "not an absolute",
             ),
         ] {
-            let err = token_endpoint(issuer, &doc).expect_err("unusable");
+            let err = token_endpoint(&doc).expect_err("unusable");
             assert!(err.contains(needle), "{err}");
         }
         let local = "http://127.0.0.1:9400";
-        token_endpoint(local, &metadata(local, Some("http://127.0.0.1:9400/token")))
+        token_endpoint(&metadata(local, Some("http://127.0.0.1:9400/token")))
             .expect("loopback http behind a loopback issuer");
     }
 

@@ -527,8 +527,7 @@ async fn session_block(state: &AppState, headers: &HeaderMap) -> (String, bool) 
     }
 }
 
-/// The element the SPA reads its settings from (`src/auth/flow.rs`, `CONFIG_ELEMENT_ID`).
-pub const CONFIG_ELEMENT_ID: &str = "sso-config";
+pub use sso_web::contract::config::CONFIG_ELEMENT_ID;
 
 /// `json` as a data block: `type="application/json"` is never executed, so it needs no
 /// CSP hash. `<`, `>` and `&` (which JSON has only inside strings) are written as

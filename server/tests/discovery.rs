@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use common::*;
 use serde_json::json;
 use sso_server::config::Issuer;
-use sso_server::discovery::DiscoveryOrigins;
+use sso_server::idp::Idp as IdpCache;
 use tokio::net::TcpListener;
 
 /// A fake IdP: a real HTTP server that records which paths were asked for.
@@ -183,6 +183,8 @@ async fn static_sso_config_issuer_is_used_when_env_is_unset() {
     let idp = spawn_idp(|origin| {
         let doc = json!({
             "issuer": origin,
+            "authorization_endpoint": format!("{origin}/auth"),
+            "jwks_uri": format!("{origin}/jwks"),
             "token_endpoint": "https://token.example.com/token",
         });
         Router::new().route(
@@ -216,7 +218,11 @@ async fn concurrent_first_pages_share_one_discovery_request() {
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&calls);
     let idp = spawn_idp(move |origin| {
-        let doc = json!({ "issuer": origin });
+        let doc = json!({
+            "issuer": origin,
+            "authorization_endpoint": format!("{origin}/auth"),
+            "jwks_uri": format!("{origin}/jwks"),
+        });
         Router::new().route(
             "/.well-known/openid-configuration",
             routing::get(move || {
@@ -267,7 +273,12 @@ async fn stale_origins_refresh_in_background_and_survive_idp_failures() {
     let mode = Arc::new(AtomicUsize::new(0));
     let switch = Arc::clone(&mode);
     let idp = spawn_idp(move |origin| {
-        let doc = json!({ "issuer": origin, "token_endpoint": "https://token.example.com/t" });
+        let doc = json!({
+            "issuer": origin,
+            "authorization_endpoint": format!("{origin}/auth"),
+            "jwks_uri": format!("{origin}/jwks"),
+            "token_endpoint": "https://token.example.com/t",
+        });
         Router::new().route(
             "/.well-known/openid-configuration",
             routing::get(move || {
@@ -285,9 +296,8 @@ async fn stale_origins_refresh_in_background_and_survive_idp_failures() {
     })
     .await;
     let issuer = Issuer::parse(&idp.origin).expect("issuer");
-    let origins = Arc::new(
-        DiscoveryOrigins::with_timing(&issuer, Duration::ZERO, Duration::ZERO).expect("client"),
-    );
+    let origins =
+        Arc::new(IdpCache::with_timing(&issuer, Duration::ZERO, Duration::ZERO).expect("client"));
     let with_token = vec![idp.origin.clone(), "https://token.example.com".to_owned()];
 
     assert_eq!(*origins.origins().await, [idp.origin.as_str()]);

@@ -129,7 +129,7 @@ fn binary_rejects_bad_env_with_a_clear_message() {
         ),
         (
             &[("OIDC_ISSUER", "foo"), ("OIDC_CLIENT_ID", "sso-web")],
-            r#"OIDC_ISSUER must be an absolute https URL (http is allowed only for localhost/127.0.0.1/[::1]), got "foo""#,
+            r#"OIDC_ISSUER must be an absolute https URL (http is allowed only for localhost, 127.0.0.1 and [::1]), got "foo""#,
         ),
         (
             &[

@@ -1,8 +1,14 @@
 //! "Check configuration": judge what the browser fetched from the issuer, item by item,
 //! each failure with a concrete fix. Pure; the page does the fetching.
+//!
+//! The verdicts are the sign-in's own: the document is read by `ProviderMetadata::parse` and
+//! `check_flow`, the keys by `Jwks::parse` and `Jwks::select`, so whatever this passes the
+//! sign-in accepts and the other way round. What this adds is advice (the fix for each
+//! failure, scopes the provider does not list, a missing sign-out endpoint).
 
 use crate::oidc::discovery::discovery_url;
-use crate::oidc::BASE_SCOPES;
+use crate::oidc::jwt::Algorithm;
+use crate::oidc::{Flow, Jwks, OidcError, ProviderMetadata, BASE_SCOPES};
 use serde_json::Value;
 
 /// What a browser fetch produced.
@@ -67,12 +73,12 @@ pub struct CheckTarget<'a> {
     pub origin: &'a str,
 }
 
-/// Judges the discovery fetch. Returns the items and, when there is one, the jwks_uri
-/// to fetch next.
+/// Judges the discovery fetch. Returns the items and, when the document is usable, the
+/// jwks_uri to fetch next with the algorithms its keys must serve.
 pub fn check_discovery(
     target: &CheckTarget<'_>,
     fetched: &Fetched,
-) -> (Vec<CheckItem>, Option<String>) {
+) -> (Vec<CheckItem>, Option<(String, Vec<Algorithm>)>) {
     let url = discovery_url(target.issuer);
     let body = match fetched {
         Fetched::Response { status: 200, body } => body,
@@ -135,87 +141,91 @@ pub fn check_discovery(
                 .collect()
         })
     };
-    let text = |key: &str| doc.get(key).and_then(Value::as_str).map(str::to_string);
 
-    // Issuer, exactly.
-    let found = text("issuer").unwrap_or_default();
-    items.push(if found == target.issuer {
-        item(
-            "issuer",
-            Status::Pass,
-            format!("The issuer matches exactly: {found}"),
-            None,
-        )
-    } else if found.trim_end_matches('/') == target.issuer.trim_end_matches('/') {
-        item(
-            "issuer",
-            Status::Fail,
-            format!("The provider's issuer is \"{found}\": it differs only in the trailing slash."),
-            Some(format!("Set the issuer to exactly {found}")),
-        )
+    // The document as the sign-in reads it: the issuer exactly, and usable endpoints.
+    let metadata = match ProviderMetadata::parse(body, target.issuer) {
+        Ok(metadata) => {
+            items.push(item(
+                "issuer",
+                Status::Pass,
+                format!("The issuer matches exactly: {}", metadata.issuer),
+                None,
+            ));
+            Some(metadata)
+        }
+        Err(OidcError::DiscoveryIssuerMismatch { found, .. }) => {
+            items.push(if found.trim_end_matches('/') == target.issuer.trim_end_matches('/') {
+                item(
+                    "issuer",
+                    Status::Fail,
+                    format!("The provider's issuer is \"{found}\": it differs only in the trailing slash."),
+                    Some(format!("Set the issuer to exactly {found}")),
+                )
+            } else {
+                item(
+                    "issuer",
+                    Status::Fail,
+                    format!("The provider's issuer is \"{found}\", not \"{}\".", target.issuer),
+                    Some(format!("Set the issuer to exactly {found} if that is the right provider.")),
+                )
+            });
+            None
+        }
+        Err(err) => {
+            items.push(item(
+                "issuer",
+                Status::Fail,
+                format!(
+                    "The discovery document is not usable for sign-in: {}",
+                    err.detail()
+                ),
+                Some(err.hint()),
+            ));
+            None
+        }
+    };
+    let Some(metadata) = metadata else {
+        return (items, None);
+    };
+
+    // The flow, by the sign-in's own check.
+    let flow = if target.auth_method == "implicit" {
+        Flow::ImplicitFormPost
     } else {
-        item(
-            "issuer",
+        Flow::Code
+    };
+    items.push(match metadata.check_flow(flow) {
+        Err(err) => item(
+            "flow",
             Status::Fail,
-            format!(
-                "The provider's issuer is \"{found}\", not \"{}\".",
-                target.issuer
-            ),
-            Some(format!(
-                "Set the issuer to exactly {found} if that is the right provider."
-            )),
-        )
+            format!("The provider does not support the configured flow: {}", err.detail()),
+            Some(if flow.is_implicit() {
+                "Enable the implicit flow (ID token, form_post) for the application, or switch the auth method to PKCE.".into()
+            } else {
+                "Enable the authorization code grant with PKCE (S256) for the application.".into()
+            }),
+        ),
+        Ok(()) if flow.is_implicit() => item(
+            "flow",
+            Status::Pass,
+            "The implicit flow (id_token, form_post) is supported.",
+            None,
+        ),
+        Ok(()) if metadata.code_challenge_methods_supported.is_none() => item(
+            "flow",
+            Status::Warn,
+            "The authorization code flow is supported; PKCE support is not advertised (many providers support it anyway).",
+            None,
+        ),
+        Ok(()) => item(
+            "flow",
+            Status::Pass,
+            "Authorization code with PKCE (S256) is supported.",
+            None,
+        ),
     });
 
-    // The flow.
-    let response_types = strings("response_types_supported");
-    let supports = |t: &str| {
-        response_types
-            .as_ref()
-            .is_none_or(|types| types.iter().any(|x| x == t))
-    };
-    if target.auth_method == "implicit" {
-        let form_post =
-            strings("response_modes_supported").is_none_or(|m| m.iter().any(|x| x == "form_post"));
-        items.push(if supports("id_token") && form_post {
-            item("flow", Status::Pass, "The implicit flow (id_token, form_post) is supported.", None)
-        } else {
-            item(
-                "flow",
-                Status::Fail,
-                "The provider does not advertise response_type id_token with response_mode form_post.",
-                Some("Enable the implicit flow (ID token) for the application, or switch the auth method to PKCE.".into()),
-            )
-        });
-    } else {
-        let methods = strings("code_challenge_methods_supported");
-        let token_endpoint = text("token_endpoint").is_some();
-        items.push(match (supports("code") && token_endpoint, methods) {
-            (false, _) => item(
-                "flow",
-                Status::Fail,
-                "The provider does not advertise the authorization code flow (response_type code and a token endpoint).",
-                Some("Enable the authorization code grant for the application.".into()),
-            ),
-            (true, Some(m)) if m.iter().any(|x| x == "S256") => {
-                item("flow", Status::Pass, "Authorization code with PKCE (S256) is supported.", None)
-            }
-            (true, Some(m)) => item(
-                "flow",
-                Status::Fail,
-                format!("PKCE methods offered: {m:?}; S256 is required."),
-                Some("Enable PKCE with S256 for the application.".into()),
-            ),
-            (true, None) => item(
-                "flow",
-                Status::Warn,
-                "The authorization code flow is supported; PKCE support is not advertised (many providers support it anyway).",
-                None,
-            ),
-        });
-    }
-
-    // Scopes.
+    // Scopes: advice only.
     let wanted: Vec<String> = BASE_SCOPES
         .iter()
         .map(|s| s.to_string())
@@ -262,61 +272,85 @@ pub fn check_discovery(
         }
     });
 
-    // Sign-out.
-    items.push(match text("end_session_endpoint") {
+    // Sign-out, as the sign-out uses it (an endpoint that is not a usable URL is none).
+    let end_session =
+        crate::oidc::logout::end_session_url(&metadata, "client", target.origin, "state", None)
+            .and(metadata.end_session_endpoint.clone());
+    items.push(match end_session {
         Some(url) => item("end_session", Status::Pass, format!("RP-initiated logout is available at {url}."), None),
         None => item(
             "end_session",
             Status::Info,
-            "No end_session_endpoint: signing out ends the session in this app only, not at the provider.",
+            "No usable end_session_endpoint: signing out ends the session in this app only, not at the provider.",
             None,
         ),
     });
-
-    let jwks_uri = text("jwks_uri");
-    if jwks_uri.is_none() {
-        items.push(item(
-            "jwks",
-            Status::Fail,
-            "The discovery document has no jwks_uri, so ID token signatures cannot be checked.",
-            Some("This is not a complete OpenID Provider configuration; check the issuer.".into()),
-        ));
-    }
-    (items, jwks_uri)
+    let algs = signing_algs(metadata.id_token_signing_alg_values_supported.as_deref());
+    (items, Some((metadata.jwks_uri().to_string(), algs)))
 }
 
-/// Judges the JWKS fetch: reachable, with at least one public signing key.
-pub fn check_jwks(jwks_uri: &str, origin: &str, fetched: &Fetched) -> CheckItem {
+/// The algorithms the sign-in would accept from this provider: those it advertises (when it
+/// does) that are in the allow-list, else RS256, the default of OIDC Core.
+pub fn signing_algs(advertised: Option<&[String]>) -> Vec<Algorithm> {
+    match advertised {
+        Some(names) => names
+            .iter()
+            .filter_map(|n| Algorithm::from_name(n))
+            .collect(),
+        None => vec![Algorithm::RS256],
+    }
+}
+
+/// Judges the JWKS fetch as the sign-in reads it: reachable, parsed by `Jwks::parse`, with
+/// at least one key that `Jwks::select` would verify one of `algs` with (type, curve, `use`,
+/// `key_ops`, RSA size of at least 2048 bits).
+pub fn check_jwks(
+    jwks_uri: &str,
+    origin: &str,
+    algs: &[Algorithm],
+    fetched: &Fetched,
+) -> CheckItem {
     let fail = |text: String, fix: String| item("jwks", Status::Fail, text, Some(fix));
     match fetched {
-        Fetched::Response { status: 200, body } => {
-            let keys = serde_json::from_str::<Value>(body)
-                .ok()
-                .and_then(|doc| doc.get("keys").and_then(Value::as_array).cloned())
-                .unwrap_or_default();
-            let signing = keys
-                .iter()
-                .filter(|k| {
-                    let kty = k.get("kty").and_then(Value::as_str).unwrap_or_default();
-                    let usage = k.get("use").and_then(Value::as_str).unwrap_or("sig");
-                    matches!(kty, "RSA" | "EC" | "OKP") && usage == "sig"
-                })
-                .count();
-            if signing > 0 {
-                item(
-                    "jwks",
-                    Status::Pass,
-                    format!("{jwks_uri} has {signing} signing key(s)."),
-                    None,
-                )
-            } else {
-                fail(
-                    format!("{jwks_uri} has no public signing key."),
-                    "Configure the provider to sign ID tokens with an asymmetric key (RS256)."
-                        .into(),
-                )
+        Fetched::Response { status: 200, body } => match Jwks::parse(body) {
+            Err(err) => fail(
+                format!("{jwks_uri}: {}", err.detail()),
+                "The provider's jwks_uri does not serve a JSON Web Key Set; check the provider."
+                    .into(),
+            ),
+            Ok(jwks) => {
+                let usable = jwks
+                    .keys
+                    .iter()
+                    .filter(|key| {
+                        algs.iter().any(|alg| {
+                            let single = Jwks {
+                                keys: vec![(*key).clone()],
+                            };
+                            single.select(*alg, None).is_ok()
+                        })
+                    })
+                    .count();
+                if usable > 0 {
+                    item(
+                        "jwks",
+                        Status::Pass,
+                        format!(
+                            "{jwks_uri} has {usable} key(s) the sign-in can verify ID tokens with."
+                        ),
+                        None,
+                    )
+                } else {
+                    fail(
+                        format!(
+                            "{jwks_uri} has no key the sign-in can use for {} (RSA keys need at least 2048 bits; a key's use, key_ops and alg must allow signatures).",
+                            algs.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+                        ),
+                        "Configure the provider to sign ID tokens with an asymmetric key of at least 2048 bits (RS256).".into(),
+                    )
+                }
             }
-        }
+        },
         Fetched::Response { status, .. } => fail(
             format!("{jwks_uri} answered HTTP {status}."),
             "The provider's jwks_uri is broken; check the provider.".into(),
@@ -379,9 +413,15 @@ mod tests {
 
     #[test]
     fn a_good_provider_is_all_green() {
-        let (items, jwks) = check_discovery(&target("pkce"), &ok(good()));
+        let (items, keys) = check_discovery(&target("pkce"), &ok(good()));
         assert!(items.iter().all(|i| i.status == Status::Pass), "{items:?}");
-        assert_eq!(jwks.as_deref(), Some("https://idp.example.com/jwks"));
+        assert_eq!(
+            keys,
+            Some((
+                "https://idp.example.com/jwks".to_string(),
+                vec![Algorithm::RS256]
+            ))
+        );
         let (items, _) = check_discovery(&target("implicit"), &ok(good()));
         assert_eq!(status_of(&items, "flow"), Status::Pass);
     }
@@ -475,15 +515,107 @@ mod tests {
         assert_eq!(status_of(&items, "end_session"), Status::Info);
     }
 
+    /// A base64url RSA modulus of `bits` bits (the top bit set).
+    fn modulus(bits: usize) -> String {
+        let mut bytes = vec![0xAB; bits / 8];
+        bytes[0] = 0xC1;
+        crate::oidc::b64::encode(&bytes)
+    }
+
     #[test]
-    fn jwks_needs_a_signing_key() {
-        let with_key = ok(json!({"keys": [{"kty": "RSA", "use": "sig", "n": "x", "e": "AQAB"}]}));
-        assert_eq!(check_jwks("u", "o", &with_key).status, Status::Pass);
-        let enc_only = ok(json!({"keys": [{"kty": "RSA", "use": "enc"}, {"kty": "oct"}]}));
-        assert_eq!(check_jwks("u", "o", &enc_only).status, Status::Fail);
+    fn jwks_needs_a_key_the_sign_in_can_use() {
+        let rs256 = [Algorithm::RS256];
+        let key = |bits: usize, extra: Value| {
+            let mut k = json!({"kty": "RSA", "n": modulus(bits), "e": "AQAB"});
+            for (name, value) in extra.as_object().unwrap() {
+                k[name] = value.clone();
+            }
+            k
+        };
+        let with_key = ok(json!({"keys": [key(2048, json!({"use": "sig"}))]}));
+        assert_eq!(check_jwks("u", "o", &rs256, &with_key).status, Status::Pass);
+        for (why, keys) in [
+            (
+                "encryption only",
+                json!([key(2048, json!({"use": "enc"})), {"kty": "oct", "k": "AA"}]),
+            ),
+            ("1024-bit RSA", json!([key(1024, json!({}))])),
+            ("another alg", json!([key(2048, json!({"alg": "PS256"}))])),
+            ("no keys", json!([])),
+        ] {
+            let item = check_jwks("u", "o", &rs256, &ok(json!({"keys": keys})));
+            assert_eq!(item.status, Status::Fail, "{why}: {item:?}");
+        }
         assert_eq!(
-            check_jwks("u", "o", &Fetched::CorsBlocked).status,
+            check_jwks("u", "o", &rs256, &Fetched::CorsBlocked).status,
             Status::Fail
         );
+    }
+
+    /// The check and the sign-in judge every document the same way: what the check passes,
+    /// `ProviderMetadata::parse` and `check_flow` accept, and what it fails, they refuse.
+    #[test]
+    fn the_check_passes_exactly_what_the_sign_in_accepts() {
+        let variants: Vec<(&str, Value)> = vec![
+            ("good", good()),
+            ("http endpoint behind https", {
+                let mut d = good();
+                d["authorization_endpoint"] = "http://idp.example.com/auth".into();
+                d
+            }),
+            ("http jwks", {
+                let mut d = good();
+                d["jwks_uri"] = "http://idp.example.com/jwks".into();
+                d
+            }),
+            ("no jwks_uri", {
+                let mut d = good();
+                d.as_object_mut().unwrap().remove("jwks_uri");
+                d
+            }),
+            ("no token endpoint", {
+                let mut d = good();
+                d.as_object_mut().unwrap().remove("token_endpoint");
+                d
+            }),
+            ("plain PKCE only", {
+                let mut d = good();
+                d["code_challenge_methods_supported"] = json!(["plain"]);
+                d
+            }),
+            ("wildcard host", {
+                let mut d = good();
+                d["token_endpoint"] = "https://*/token".into();
+                d
+            }),
+            ("no form_post", {
+                let mut d = good();
+                d["response_modes_supported"] = json!(["query", "fragment"]);
+                d
+            }),
+            ("another issuer", {
+                let mut d = good();
+                d["issuer"] = "https://other.example.com".into();
+                d
+            }),
+        ];
+        for auth_method in ["pkce", "implicit"] {
+            let flow = if auth_method == "implicit" {
+                Flow::ImplicitFormPost
+            } else {
+                Flow::Code
+            };
+            for (name, doc) in &variants {
+                let (items, _) = check_discovery(&target(auth_method), &ok(doc.clone()));
+                let check_passes = items.iter().all(|i| i.status != Status::Fail);
+                let sign_in_accepts = ProviderMetadata::parse(&doc.to_string(), ISSUER)
+                    .and_then(|m| m.check_flow(flow))
+                    .is_ok();
+                assert_eq!(
+                    check_passes, sign_in_accepts,
+                    "{auth_method} / {name}: {items:?}"
+                );
+            }
+        }
     }
 }

@@ -1,18 +1,16 @@
 //! The browser's client for `/api/v1/admin/*`, authenticated by the session cookie or, when
 //! one was entered in this tab, the setup token (`Credential`).
 
-use super::types::*;
+use super::types::{etag, ApiError};
+use crate::contract::admin::{AuditPage, WhoAmI, ADMIN_AUDIT_PATH, ADMIN_WHOAMI_PATH};
 use crate::contract::session::{
     RevokedCount, SessionList, ADMIN_REVOKE_OTHERS_PATH, ADMIN_SESSIONS_PATH, CSRF_HEADER,
     CSRF_HEADER_VALUE,
 };
+use crate::contract::settings::{SettingsDocument, SettingsUpdate, ADMIN_SETTINGS_PATH};
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use web_sys::RequestCache;
-
-const SETTINGS: &str = "/api/v1/admin/sso";
-const AUDIT: &str = "/api/v1/admin/sso/audit";
-const WHOAMI: &str = "/api/v1/admin/whoami";
 
 /// The setup token, or `None` for the session cookie (which the browser adds itself).
 pub type Credential = Option<String>;
@@ -57,27 +55,12 @@ async fn send<T: DeserializeOwned>(
         .map_err(|e| ApiError::Failed(format!("Unexpected answer from the server: {e}")))
 }
 
-/// Whether the server accepts `bearer` for the admin API (a 2xx from whoami). For the
-/// main bundle's nav link, which needs no more than that: neither gloo-net nor a
-/// deserializer for the answer is then in the first visit's download.
-pub async fn accepts_admin(bearer: &str) -> bool {
-    // A 2xx that is not whoami's JSON (a static host's index.html for every path, say)
-    // does not count.
-    crate::auth::http::get_with_bearer(WHOAMI, bearer)
-        .await
-        .is_ok_and(|response| {
-            (200..300).contains(&response.status)
-                && crate::oidc::json::Object::parse(&response.body)
-                    .is_ok_and(|who| matches!(who.opt_string("via"), Ok(Some(_))))
-        })
-}
-
 pub async fn whoami(credential: &Credential) -> Result<WhoAmI, ApiError> {
-    send(authorized(Request::get(WHOAMI), credential).build()).await
+    send(authorized(Request::get(ADMIN_WHOAMI_PATH), credential).build()).await
 }
 
 pub async fn get_settings(credential: &Credential) -> Result<SettingsDocument, ApiError> {
-    send(authorized(Request::get(SETTINGS), credential).build()).await
+    send(authorized(Request::get(ADMIN_SETTINGS_PATH), credential).build()).await
 }
 
 pub async fn put_settings(
@@ -85,16 +68,16 @@ pub async fn put_settings(
     version: u64,
     update: &SettingsUpdate,
 ) -> Result<SettingsDocument, ApiError> {
-    let request = authorized(Request::put(SETTINGS), credential)
+    let request = authorized(Request::put(ADMIN_SETTINGS_PATH), credential)
         .header("If-Match", &etag(version))
         .json(update);
     send(request).await
 }
 
-pub async fn audit(credential: &Credential, before: Option<u64>) -> Result<AuditPage, ApiError> {
+pub async fn audit(credential: &Credential, before: Option<i64>) -> Result<AuditPage, ApiError> {
     let url = match before {
-        Some(id) => format!("{AUDIT}?limit=20&before={id}"),
-        None => format!("{AUDIT}?limit=20"),
+        Some(id) => format!("{ADMIN_AUDIT_PATH}?limit=20&before={id}"),
+        None => format!("{ADMIN_AUDIT_PATH}?limit=20"),
     };
     send(authorized(Request::get(&url), credential).build()).await
 }

@@ -1,4 +1,6 @@
-//! The server's admin API: DTOs (plain serde, host-tested) and, in the browser, the client.
+//! The server's admin API as the admin page uses it: the PUT body for what was typed and the
+//! errors to react to (host-tested), and, in the browser, the client. The shapes themselves
+//! are the contract's.
 
 pub mod types;
 

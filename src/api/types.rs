@@ -1,181 +1,90 @@
-//! Shapes of `/api/v1/admin/*` (docs/api.md). Plain data, so host tests cover them.
+//! What the admin page makes of the admin API (`contract::settings` and `contract::admin`
+//! have the shapes): the PUT body for what was typed, and the error to react to. Plain data,
+//! so host tests cover them.
 
-use serde::{Deserialize, Serialize};
+use crate::contract::error::{code, ErrorBody};
+use crate::contract::settings::{
+    Kind, Setting, SettingsDocument, SettingsUpdate, Source, Value, SETTINGS,
+};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    Env,
-    Ui,
-    Unset,
+/// What the admin typed into the form, by setting name, as the inputs hold it.
+pub type Typed = BTreeMap<&'static str, String>;
+
+/// The form's text for each shown setting of `doc` (secrets excepted: they are write-only).
+pub fn typed_from(doc: &SettingsDocument) -> Typed {
+    form_settings()
+        .map(|setting| {
+            let text = doc
+                .get(setting)
+                .and_then(|state| state.value())
+                .map(Value::to_form_text)
+                .unwrap_or_default();
+            (setting.name, text)
+        })
+        .collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Field<T> {
-    pub value: Option<T>,
-    pub source: Source,
-    #[serde(default)]
-    pub env_var: Option<String>,
+/// The settings the form has an input for, in the table's order (the secret has its own).
+pub fn form_settings() -> impl Iterator<Item = &'static Setting> {
+    SETTINGS
+        .iter()
+        .copied()
+        .filter(|s| s.shown && !s.is_secret())
 }
 
-impl<T> Field<T> {
-    /// The environment variable that locks this field, if any.
-    pub fn locked_by(&self) -> Option<&str> {
-        match self.source {
-            Source::Env => self.env_var.as_deref().or(Some("the environment")),
-            _ => None,
+/// The PUT body: only the settings whose typed value differs from the document's and that
+/// no environment variable locks, so untouched settings keep their source and the audit
+/// log names only what the admin changed. A cleared input unsets its setting (the default
+/// then applies); a value that does not pass the setting's rule is sent as typed, for the
+/// server to say what is wrong with it next to the input.
+pub fn changes(doc: &SettingsDocument, typed: &Typed) -> SettingsUpdate {
+    let mut update = SettingsUpdate::new();
+    for setting in form_settings() {
+        let Some(state) = doc.get(setting) else {
+            continue;
+        };
+        if state.source() == Source::Env {
+            continue;
         }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SecretState {
-    pub set: bool,
-    pub source: Source,
-    #[serde(default)]
-    pub env_var: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SsoSettings {
-    pub issuer: Field<String>,
-    pub client_id: Field<String>,
-    pub auth_method: Field<String>,
-    pub groups_claim: Field<String>,
-    pub scopes: Field<Vec<String>>,
-    pub client_secret: SecretState,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SettingsDocument {
-    pub version: u64,
-    pub settings: SsoSettings,
-}
-
-/// A PUT body: only the fields present are changed. `client_secret: Some(None)`
-/// serialises as `null`, which clears the secret.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SettingsUpdate {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub issuer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth_method: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub groups_claim: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<Option<String>>,
-}
-
-/// What the admin typed into the form (trimmed), before it is turned into a PUT.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TypedSettings {
-    pub issuer: String,
-    pub client_id: String,
-    pub auth_method: String,
-    pub groups_claim: String,
-    pub scopes: Vec<String>,
-}
-
-impl SettingsUpdate {
-    /// Only what differs from `base` and is not locked by the environment: untouched
-    /// fields stay out of the PUT, so they keep their source and the audit log names
-    /// only what the admin changed.
-    pub fn changes(base: &SsoSettings, typed: &TypedSettings) -> Self {
-        fn changed<T: PartialEq + Clone>(field: &Field<T>, typed: &T, default: T) -> Option<T> {
-            let current = field.value.clone().unwrap_or(default);
-            (field.source != Source::Env && current != *typed).then(|| typed.clone())
-        }
-        SettingsUpdate {
-            issuer: changed(&base.issuer, &typed.issuer, String::new()),
-            client_id: changed(&base.client_id, &typed.client_id, String::new()),
-            auth_method: changed(&base.auth_method, &typed.auth_method, "pkce".into()),
-            groups_claim: changed(&base.groups_claim, &typed.groups_claim, "groups".into()),
-            scopes: changed(&base.scopes, &typed.scopes, Vec::new()),
-            client_secret: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub id: u64,
-    pub at: String,
-    /// `settings_changed`, `sign_in`, `sign_out`, `session_revoked`, …
-    #[serde(default = "settings_changed")]
-    pub event: String,
-    pub actor: String,
-    pub actor_kind: String,
-    /// `<iss> <sub>` of an SSO actor.
-    #[serde(default)]
-    pub actor_id: Option<String>,
-    /// Whose session, or how many sessions.
-    #[serde(default)]
-    pub target: Option<String>,
-    pub fields: Vec<String>,
-    pub version: u64,
-}
-
-fn settings_changed() -> String {
-    "settings_changed".into()
-}
-
-impl AuditEntry {
-    /// What happened, in words.
-    pub fn summary(&self) -> String {
-        let target = self.target.clone().unwrap_or_default();
-        match self.event.as_str() {
-            "settings_changed" => format!("Changed {}", self.fields.join(", ")),
-            "sign_in" => "Signed in".into(),
-            "sign_out" => "Signed out".into(),
-            "session_revoked" => format!("Ended the session of {target}"),
-            "other_sessions_revoked" => format!("Signed out everyone else ({target})"),
-            "sessions_ended_by_settings" => {
-                format!("Issuer or client ID changed: ended {target}")
+        let text = typed.get(setting.name).map(String::as_str).unwrap_or("");
+        if text.trim().is_empty() {
+            if state.source() == Source::Ui {
+                update.insert(setting.name.to_owned(), None);
             }
-            other => other.to_string(),
+            continue;
+        }
+        let current = state.value().cloned().or_else(|| setting.default_value());
+        match setting.parse_text(text) {
+            Ok(value) if Some(&value) == current.as_ref() => {}
+            Ok(value) => {
+                update.insert(setting.name.to_owned(), Some(value));
+            }
+            Err(_) => {
+                update.insert(setting.name.to_owned(), Some(as_typed(setting, text)));
+            }
         }
     }
+    update
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    #[serde(default)]
-    pub next_before: Option<u64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WhoAmI {
-    pub via: String,
-    #[serde(default)]
-    pub subject: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub groups: Vec<String>,
-}
-
-/// The server's error body: `{"error", "message", "fields"?, "current_version"?}`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct ApiErrorBody {
-    pub error: String,
-    #[serde(default)]
-    pub message: String,
-    #[serde(default)]
-    pub fields: BTreeMap<String, String>,
-    #[serde(default)]
-    pub current_version: Option<u64>,
+/// `text` in the setting's shape, unchecked.
+fn as_typed(setting: &Setting, text: &str) -> Value {
+    match setting.kind {
+        Kind::List { .. } => Value::List(
+            text.split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+        _ => Value::Text(text.trim().to_owned()),
+    }
 }
 
 /// What went wrong talking to the admin API, as the page needs to react to it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
-    /// 401: no usable credential (expired ID token, wrong setup token).
+    /// 401: no usable credential (no session, an ended one, a wrong setup token).
     Unauthenticated(String),
     /// 403: signed in, but not in an admin group.
     NotAdmin(String),
@@ -192,22 +101,18 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn from_response(status: u16, body: &str) -> Self {
-        let parsed: ApiErrorBody = serde_json::from_str(body).unwrap_or_else(|_| ApiErrorBody {
-            error: format!("http_{status}"),
-            message: format!("The server answered HTTP {status}."),
-            ..Default::default()
-        });
-        match status {
-            401 => ApiError::Unauthenticated(parsed.message),
-            403 => ApiError::NotAdmin(parsed.message),
-            412 => ApiError::Conflict {
-                current_version: parsed.current_version,
+        let body = ErrorBody::parse_or_status(status, body);
+        match (status, body.error.as_str()) {
+            (401, _) => ApiError::Unauthenticated(body.message),
+            (403, code::NOT_ADMIN) | (403, "http_403") => ApiError::NotAdmin(body.message),
+            (412, _) => ApiError::Conflict {
+                current_version: body.current_version,
             },
-            400 | 422 if !parsed.fields.is_empty() => ApiError::Invalid {
-                message: parsed.message,
-                fields: parsed.fields,
+            (400 | 422, _) if !body.fields.is_empty() => ApiError::Invalid {
+                message: body.message,
+                fields: body.fields,
             },
-            _ => ApiError::Failed(format!("{} ({})", parsed.message, parsed.error)),
+            _ => ApiError::Failed(format!("{} ({})", body.message, body.error)),
         }
     }
 
@@ -230,101 +135,89 @@ pub fn etag(version: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::settings::{FieldState, SecretState, SettingState};
 
-    #[test]
-    fn parses_the_settings_document() {
-        let doc: SettingsDocument = serde_json::from_str(
-            r#"{"version":7,"settings":{
-              "issuer":{"value":"https://idp","source":"env","env_var":"OIDC_ISSUER"},
-              "client_id":{"value":null,"source":"unset","env_var":null},
-              "auth_method":{"value":"pkce","source":"unset"},
-              "groups_claim":{"value":"groups","source":"ui","env_var":null},
-              "scopes":{"value":["groups"],"source":"ui","env_var":null},
-              "client_secret":{"set":true,"source":"ui","env_var":null}}}"#,
-        )
-        .unwrap();
-        assert_eq!(doc.settings.issuer.locked_by(), Some("OIDC_ISSUER"));
-        assert_eq!(doc.settings.client_id.locked_by(), None);
-        assert_eq!(
-            doc.settings.scopes.value.as_deref(),
-            Some(&["groups".to_string()][..])
-        );
-        assert!(doc.settings.client_secret.set);
+    fn field(value: Option<Value>, source: Source, env_var: Option<&str>) -> SettingState {
+        SettingState::Field(FieldState {
+            value,
+            source,
+            env_var: env_var.map(str::to_owned),
+        })
     }
 
-    #[test]
-    fn update_sends_only_present_fields_and_null_clears_the_secret() {
-        let update = SettingsUpdate {
-            issuer: Some("https://idp".into()),
-            client_secret: Some(None),
-            ..Default::default()
-        };
-        assert_eq!(
-            serde_json::to_string(&update).unwrap(),
-            r#"{"issuer":"https://idp","client_secret":null}"#
-        );
-        assert_eq!(
-            serde_json::to_string(&SettingsUpdate::default()).unwrap(),
-            "{}"
-        );
+    fn text(value: &str) -> Option<Value> {
+        Some(Value::Text(value.into()))
     }
 
-    fn fresh() -> SsoSettings {
-        let unset = |value: Option<&str>| Field {
-            value: value.map(str::to_string),
-            source: Source::Unset,
-            env_var: None,
-        };
-        SsoSettings {
-            issuer: unset(None),
-            client_id: Field {
-                value: Some("env-client".into()),
-                source: Source::Env,
-                env_var: Some("OIDC_CLIENT_ID".into()),
-            },
-            auth_method: unset(Some("pkce")),
-            groups_claim: unset(Some("groups")),
-            scopes: Field {
-                value: Some(vec![]),
-                source: Source::Unset,
-                env_var: None,
-            },
-            client_secret: SecretState {
-                set: false,
-                source: Source::Unset,
-                env_var: None,
-            },
+    fn fresh() -> SettingsDocument {
+        let settings = [
+            ("issuer", field(None, Source::Unset, None)),
+            (
+                "client_id",
+                field(text("env-client"), Source::Env, Some("OIDC_CLIENT_ID")),
+            ),
+            ("auth_method", field(text("pkce"), Source::Unset, None)),
+            ("groups_claim", field(text("roles"), Source::Ui, None)),
+            (
+                "scopes",
+                field(Some(Value::List(vec![])), Source::Unset, None),
+            ),
+            (
+                "client_secret",
+                SettingState::Secret(SecretState {
+                    set: false,
+                    source: Source::Unset,
+                    env_var: None,
+                }),
+            ),
+        ];
+        SettingsDocument {
+            version: 3,
+            settings: settings
+                .into_iter()
+                .map(|(name, state)| (name.to_owned(), state))
+                .collect(),
         }
     }
 
     #[test]
+    fn the_form_starts_from_the_document() {
+        let typed = typed_from(&fresh());
+        assert_eq!(typed["issuer"], "");
+        assert_eq!(typed["client_id"], "env-client");
+        assert_eq!(typed["groups_claim"], "roles");
+        assert!(!typed.contains_key("client_secret"));
+    }
+
+    #[test]
     fn changes_leave_out_untouched_defaults_and_env_fields() {
-        let typed = TypedSettings {
-            issuer: "https://idp".into(),
-            client_id: "typed-over-env".into(),
-            auth_method: "pkce".into(),
-            groups_claim: "groups".into(),
-            scopes: vec![],
-        };
-        let update = SettingsUpdate::changes(&fresh(), &typed);
+        let doc = fresh();
+        let mut typed = typed_from(&doc);
+        assert_eq!(changes(&doc, &typed), SettingsUpdate::new());
+        typed.insert("issuer", " https://idp ".into());
+        typed.insert("client_id", "typed-over-env".into());
         assert_eq!(
-            update,
-            SettingsUpdate {
-                issuer: Some("https://idp".into()),
-                ..Default::default()
-            }
+            changes(&doc, &typed),
+            [("issuer".to_owned(), Some(Value::Text("https://idp".into())))].into()
         );
-        let typed = TypedSettings {
-            auth_method: "implicit".into(),
-            groups_claim: "roles".into(),
-            scopes: vec!["groups".into()],
-            ..typed
-        };
-        let update = SettingsUpdate::changes(&fresh(), &typed);
-        assert_eq!(update.auth_method.as_deref(), Some("implicit"));
-        assert_eq!(update.groups_claim.as_deref(), Some("roles"));
-        assert_eq!(update.scopes, Some(vec!["groups".to_string()]));
-        assert_eq!(update.client_id, None, "env-locked fields are never sent");
+        typed.insert("auth_method", "implicit".into());
+        typed.insert("scopes", "openid groups, groups".into());
+        typed.insert("groups_claim", "".into());
+        let update = changes(&doc, &typed);
+        assert_eq!(update["auth_method"], text("implicit"));
+        assert_eq!(update["scopes"], Some(Value::List(vec!["groups".into()])));
+        assert_eq!(update["groups_claim"], None, "a cleared input unsets it");
+        assert!(
+            !update.contains_key("client_id"),
+            "env-locked fields are never sent"
+        );
+        // What the rule refuses goes as typed, for the server to explain.
+        typed.insert("issuer", "idp.example.com".into());
+        assert_eq!(changes(&doc, &typed)["issuer"], text("idp.example.com"));
+        assert_eq!(
+            serde_json::to_value(changes(&doc, &typed)).expect("json")["groups_claim"],
+            serde_json::Value::Null
+        );
     }
 
     #[test]
@@ -347,8 +240,16 @@ mod tests {
             }
         );
         assert!(matches!(
+            ApiError::from_response(403, r#"{"error":"not_admin","message":"m"}"#),
+            ApiError::NotAdmin(_)
+        ));
+        assert!(matches!(
             ApiError::from_response(403, "{}"),
             ApiError::NotAdmin(_)
+        ));
+        assert!(matches!(
+            ApiError::from_response(403, r#"{"error":"csrf_origin_mismatch","message":"m"}"#),
+            ApiError::Failed(_)
         ));
         assert!(matches!(
             ApiError::from_response(401, "<html>"),

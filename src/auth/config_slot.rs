@@ -5,7 +5,7 @@
 //! sso-server usually hands over synchronously, in the page itself.
 
 use super::flow;
-use crate::config::RuntimeConfig;
+use crate::contract::config::SsoConfig;
 use crate::oidc::OidcError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,7 +13,7 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-pub type ConfigResult = Result<RuntimeConfig, OidcError>;
+pub type ConfigResult = Result<SsoConfig, OidcError>;
 
 #[derive(Clone, Copy)]
 pub struct ConfigSlot {
@@ -25,17 +25,24 @@ pub struct ConfigSlot {
 impl ConfigSlot {
     /// Loads the settings: at once when the page carries them, else in the background.
     pub fn load() -> Self {
-        let slot = ConfigSlot {
-            value: RwSignal::new(flow::config_in_page()),
-            waiters: StoredValue::new(Vec::new()),
-        };
-        if slot.value.with_untracked(Option::is_none) {
-            spawn_local(async move { slot.fill(flow::fetch_config().await) });
+        let slot = Self::empty();
+        match flow::config_in_page() {
+            Some(result) => slot.value.set(Some(result)),
+            None => spawn_local(async move { slot.fill(flow::fetch_config().await) }),
         }
         slot
     }
 
-    fn fill(self, result: ConfigResult) {
+    /// A slot that waits for [`fill`](Self::fill) (the tests fill it by hand).
+    pub fn empty() -> Self {
+        ConfigSlot {
+            value: RwSignal::new(None),
+            waiters: StoredValue::new(Vec::new()),
+        }
+    }
+
+    /// Sets the settings and wakes every task awaiting them.
+    pub fn fill(self, result: ConfigResult) {
         self.value.set(Some(result));
         let waiters = self.waiters.try_update_value(std::mem::take);
         for waker in waiters.into_iter().flatten() {

@@ -7,7 +7,7 @@ use super::config_slot::ConfigSlot;
 use super::flow::{self, SignedIn};
 use super::server_session::{self, Lookup};
 use super::session::{self, AuthState, Notice, PageSession, Session};
-use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY, SETUP_TOKEN_KEY};
+use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY};
 use crate::contract::session::SESSION_ELEMENT_ID;
 use crate::oidc::OidcError;
 use leptos::prelude::*;
@@ -69,9 +69,6 @@ pub struct AuthContext {
     /// An error from a sign-in (discovery unreachable, or the server refused the session),
     /// for the signed-out page to show.
     pub sign_in_error: RwSignal<Option<OidcError>>,
-    /// Whether the server accepts this tab for the admin API (nav link only; the server
-    /// enforces access on every call).
-    pub is_admin: RwSignal<bool>,
     /// Unix seconds, ticking once a second: drives the expiry warning.
     pub now: RwSignal<u64>,
     keeper: StoredValue<Keeper>,
@@ -104,7 +101,6 @@ pub fn provide_auth_context() -> AuthContext {
         state,
         config: ConfigSlot::load(),
         sign_in_error: RwSignal::new(None),
-        is_admin: RwSignal::new(false),
         now: RwSignal::new(browser::now_secs()),
         keeper: StoredValue::new(keeper),
         epoch: StoredValue::new(0),
@@ -136,46 +132,11 @@ pub fn provide_auth_context() -> AuthContext {
             }
         });
     }
-    track_admin(ctx);
     set_interval(move || ctx.tick(), CLOCK_TICK);
     listen_for_sign_out(ctx);
     listen_for_focus(ctx);
     provide_context(ctx);
     ctx
-}
-
-/// The nav's admin link: the server session says, or a setup token entered in this tab is
-/// checked with the server.
-fn track_admin(ctx: AuthContext) {
-    // Each check is numbered, so an answer that arrives after a newer check started (a
-    // sign-out, say) is dropped instead of showing a stale link.
-    let admin_checks = StoredValue::new(0u32);
-    Effect::new(move || {
-        let session_admin = ctx.state.with(|s| s.session().is_some_and(|s| s.is_admin));
-        let check = admin_checks
-            .try_update_value(|n| {
-                *n += 1;
-                *n
-            })
-            .unwrap_or_default();
-        if session_admin {
-            ctx.is_admin.set(true);
-            return;
-        }
-        let Some(token) = SessionStore::open()
-            .ok()
-            .and_then(|s| s.get(SETUP_TOKEN_KEY))
-        else {
-            ctx.is_admin.set(false);
-            return;
-        };
-        spawn_local(async move {
-            let admin = crate::api::client::accepts_admin(&token).await;
-            if admin_checks.get_value() == check {
-                ctx.is_admin.set(admin);
-            }
-        });
-    });
 }
 
 fn listen_for_sign_out(ctx: AuthContext) {
@@ -238,12 +199,9 @@ impl AuthContext {
 
     /// Shows the validated sign-in at once. On a static host that is all; with sso-server the
     /// sign-in must then be traded for the server's session ([`exchange`](Self::exchange)),
-    /// which showing the identity does not wait for. Dropped if a sign-out happened since
-    /// `mark`.
-    pub fn show_sign_in(self, done: SignedIn, mark: u32) -> Shown {
-        if self.epoch.get_value() != mark {
-            return Shown::Dropped;
-        }
+    /// which showing the identity does not wait for. (A sign-out while the sign-in completed
+    /// has dropped it already: `flow::complete_login`.)
+    pub fn show_sign_in(self, done: SignedIn) -> Shown {
         let SignedIn {
             session,
             id_token,
@@ -339,6 +297,7 @@ impl AuthContext {
 
     /// Local only: the session and any half-finished sign-ins are forgotten.
     fn forget_session(self, notice: Option<Notice>) {
+        flow::note_sign_out();
         if let Ok(store) = SessionStore::open() {
             store.clear_all();
         }
@@ -349,6 +308,7 @@ impl AuthContext {
     /// Another tab signed out: drop this tab's view of the session only; its pending
     /// sign-ins, setup token and logout state are its own business.
     fn drop_session_for_another_tab(self) {
+        flow::note_sign_out();
         if let Ok(store) = SessionStore::open() {
             store.remove(SESSION_KEY);
         }
@@ -363,11 +323,6 @@ impl AuthContext {
                 *n
             })
             .unwrap_or_default()
-    }
-
-    /// A mark to pass to [`signed_in`](Self::signed_in) for a sign-in started now.
-    pub fn sign_out_mark(self) -> u32 {
-        self.epoch.get_value()
     }
 
     /// Seconds left before the session ends, when that is within the warning window.

@@ -9,10 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestCache, RequestCredentials, RequestInit, RequestMode, Response};
 
-pub struct HttpResponse {
-    pub status: u16,
-    pub body: String,
-}
+pub use crate::flow::HttpResponse;
 
 /// A network-level failure: no HTTP status at all (offline, DNS, CORS, TLS).
 pub struct NetworkError(pub String);

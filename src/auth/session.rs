@@ -5,33 +5,13 @@
 //! and the session is this tab's sessionStorage until the ID token's `exp`, as before.
 
 use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY};
-use crate::contract::session::{SessionInfo, TokenFacts, SESSION_EXPIRED, SESSION_REVOKED};
-use crate::oidc::id_token::ValidatedIdToken;
+use crate::contract::error::code::{SESSION_EXPIRED, SESSION_REVOKED};
+use crate::contract::session::SessionInfo;
 use crate::oidc::json::Record;
-use crate::oidc::Identity;
 use serde_json::Value;
 
 /// A session, however it is kept (see the module's comment).
 pub type Session = SessionInfo;
-
-/// What the browser knows right after validating an ID token: the session until the
-/// server's answer replaces it (or, on a static host, for good).
-pub fn from_token(valid: &ValidatedIdToken, groups_claim: &str, now: u64) -> Session {
-    SessionInfo {
-        identity: Identity::from_claims(&valid.raw_claims, groups_claim),
-        is_admin: false,
-        signed_in_at: now,
-        expires_at: valid.claims.exp,
-        idle_expires_at: None,
-        id_token: TokenFacts {
-            alg: valid.header.alg.clone(),
-            kid: valid.header.kid.clone(),
-            issued_at: valid.claims.iat,
-            expires_at: valid.claims.exp,
-            claims: valid.raw_claims.clone(),
-        },
-    }
-}
 
 /// Why the user is on the signed-out screen; its code goes in `data-notice-code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

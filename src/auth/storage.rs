@@ -2,17 +2,14 @@
 //! never localStorage, which any later script on the origin could read for months.
 
 use crate::oidc::json::Record;
-use crate::oidc::pending_login::PendingLogin;
 use crate::oidc::OidcError;
 
-pub const PREFIX: &str = "sso-web:";
+use crate::flow::{records, Storage};
+pub use crate::flow::{LOGOUT_STATE_KEY, PENDING_PREFIX, PREFIX};
 pub const SESSION_KEY: &str = "sso-web:session";
 pub const NOTICE_KEY: &str = "sso-web:notice";
-pub const PENDING_PREFIX: &str = "sso-web:pending:";
 /// The admin setup token, when an administrator entered one in this tab.
 pub const SETUP_TOKEN_KEY: &str = "sso-web:setup-token";
-/// The `state` sent with RP-initiated logout, checked when the IdP sends the user back.
-pub const LOGOUT_STATE_KEY: &str = "sso-web:logout-state";
 
 pub struct SessionStore(web_sys::Storage);
 
@@ -48,18 +45,11 @@ impl SessionStore {
 
     /// A stored record; one that no longer reads (older version, tampering) is dropped.
     pub fn get_json<T: Record>(&self, key: &str) -> Option<T> {
-        let text = self.get(key)?;
-        let record = serde_json::from_str(&text)
-            .ok()
-            .and_then(|value| T::from_json(&value));
-        if record.is_none() {
-            self.remove(key);
-        }
-        record
+        records::get_json(self, key)
     }
 
     pub fn set_json<T: Record>(&self, key: &str, record: &T) -> Result<(), OidcError> {
-        self.set(key, &record.to_json().to_string())
+        records::set_json(self, key, record)
     }
 
     pub fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
@@ -70,33 +60,27 @@ impl SessionStore {
             .collect()
     }
 
-    pub fn save_pending(&self, pending: &PendingLogin) -> Result<(), OidcError> {
-        self.set_json(&format!("{PENDING_PREFIX}{}", pending.state), pending)
-    }
-
-    /// Reads and deletes in one step: a pending login is good for exactly one callback.
-    pub fn take_pending(&self, state: &str) -> Option<PendingLogin> {
-        let key = format!("{PENDING_PREFIX}{state}");
-        let pending = self.get_json(&key);
-        self.remove(&key);
-        pending
-    }
-
-    /// Drops abandoned sign-ins (the user closed the IdP page, say).
-    pub fn prune_pending(&self, now: u64) {
-        for key in self.keys_with_prefix(PENDING_PREFIX) {
-            let expired = self
-                .get_json::<PendingLogin>(&key)
-                .is_none_or(|p| p.is_expired(now));
-            if expired {
-                self.remove(&key);
-            }
-        }
-    }
-
     pub fn clear_all(&self) {
         for key in self.keys_with_prefix(PREFIX) {
             self.remove(&key);
         }
+    }
+}
+
+impl Storage for SessionStore {
+    fn load(&self, key: &str) -> Option<String> {
+        self.get(key)
+    }
+
+    fn save(&self, key: &str, value: &str) -> Result<(), OidcError> {
+        self.set(key, value)
+    }
+
+    fn remove(&self, key: &str) {
+        SessionStore::remove(self, key);
+    }
+
+    fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
+        SessionStore::keys_with_prefix(self, prefix)
     }
 }

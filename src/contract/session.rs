@@ -2,6 +2,7 @@
 //! codes of its refusals. Read and written by hand in serde's shape, so the browser needs no
 //! derived (de)serializer for it (docs/performance.md).
 
+use crate::oidc::id_token::ValidatedIdToken;
 use crate::oidc::identity::{GroupsSource, Identity};
 use crate::oidc::json::{Object, Record};
 use serde::{Deserialize, Serialize};
@@ -66,11 +67,6 @@ pub struct RevokedCount {
     pub ended: u64,
 }
 
-/// `401` codes of the session resource.
-pub const NO_SESSION: &str = "no_session";
-pub const SESSION_EXPIRED: &str = "session_expired";
-pub const SESSION_REVOKED: &str = "session_revoked";
-
 /// The body of `POST /api/v1/session`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ExchangeRequest {
@@ -118,6 +114,25 @@ pub struct SessionInfo {
 }
 
 impl SessionInfo {
+    /// What the browser knows right after validating an ID token: the session until the
+    /// server's answer replaces it (or, on a static host, for good).
+    pub fn from_token(valid: &ValidatedIdToken, groups_claim: &str, now: u64) -> Self {
+        SessionInfo {
+            identity: Identity::from_claims(&valid.raw_claims, groups_claim),
+            is_admin: false,
+            signed_in_at: now,
+            expires_at: valid.claims.exp,
+            idle_expires_at: None,
+            id_token: TokenFacts {
+                alg: valid.header.alg.clone(),
+                kid: valid.header.kid.clone(),
+                issued_at: valid.claims.iat,
+                expires_at: valid.claims.exp,
+                claims: valid.raw_claims.clone(),
+            },
+        }
+    }
+
     /// When the session ends if nothing happens: the earlier of its two ends.
     pub fn ends_at(&self) -> u64 {
         self.idle_expires_at

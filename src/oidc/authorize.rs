@@ -2,10 +2,11 @@
 //! Response Mode): the URL the browser is sent to.
 
 use super::discovery::ProviderMetadata;
+use super::flow::{Flow, BASE_SCOPES, CALLBACK_PATH};
 use super::nonce::NonceBinding;
 use super::pending_login::{safe_return_path, PendingLogin};
 use super::pkce::{self, Pkce};
-use super::{random_token, url, Flow, BASE_SCOPES, CALLBACK_PATH};
+use super::{random_token, url};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeRequest {

@@ -6,35 +6,35 @@
 //! before `/.well-known/openid-configuration` is appended (Discovery 4.1).
 
 use super::error::OidcError;
+use super::flow::Flow;
 use super::json::Object;
 use super::url::HttpUrl;
-use super::Flow;
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct ProviderMetadata {
     pub issuer: String,
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: Option<String>,
     pub jwks_uri: Option<String>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub userinfo_endpoint: Option<String>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub end_session_endpoint: Option<String>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub response_types_supported: Option<Vec<String>>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub response_modes_supported: Option<Vec<String>>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub scopes_supported: Option<Vec<String>>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub code_challenge_methods_supported: Option<Vec<String>>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub id_token_signing_alg_values_supported: Option<Vec<String>>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
     /// RFC 9207: when true the authorization response must carry `iss`.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub authorization_response_iss_parameter_supported: Option<bool>,
 }
 

@@ -3,16 +3,12 @@
 //! Order matters: the signature is checked before any claim is believed, so a claim
 //! error is only ever reported for a token the provider really signed.
 
-use super::error::OidcError;
+use super::error::{IdTokenError, OidcError, IAT_LEEWAY_SECS};
 use super::jwks::Jwk;
 use super::jwks::Jwks;
 use super::jwt::{self, Algorithm, Hash, JoseHeader};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::future::Future;
-
-/// Clock skew tolerated for `iat` in the future.
-pub const IAT_LEEWAY_SECS: u64 = 60;
 
 /// Asymmetric algorithms only: `none` is never acceptable, and HS* would let anyone
 /// holding the (public) client_id-derived secret forge tokens for a public client.
@@ -53,7 +49,8 @@ pub struct IdTokenExpectations {
 }
 
 /// The registered claims we check, typed; everything else stays in `extra`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct IdTokenClaims {
     pub iss: String,
     pub sub: String,
@@ -70,183 +67,6 @@ pub struct ValidatedIdToken {
     pub claims: IdTokenClaims,
     /// Every claim as the provider sent it, for identity mapping and the raw view.
     pub raw_claims: Map<String, Value>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum IdTokenError {
-    Malformed {
-        detail: String,
-    },
-    UnsupportedAlg {
-        alg: String,
-    },
-    CritUnsupported {
-        names: Vec<String>,
-    },
-    UnexpectedTyp {
-        typ: String,
-    },
-    UnknownKey {
-        kid: Option<String>,
-    },
-    KeyUnsuitable {
-        kid: String,
-        alg: String,
-    },
-    AmbiguousKey,
-    KeyUnusable {
-        detail: String,
-    },
-    BadSignature,
-    IssuerMismatch {
-        expected: String,
-        found: String,
-    },
-    AudienceMismatch {
-        client_id: String,
-        aud: Vec<String>,
-    },
-    UntrustedAudience {
-        audience: String,
-    },
-    AzpMismatch {
-        client_id: String,
-        azp: Option<String>,
-    },
-    ExpMissing,
-    Expired {
-        exp: u64,
-        now: u64,
-    },
-    IatMissing,
-    IssuedInFuture {
-        iat: u64,
-        now: u64,
-    },
-    NonceMissing,
-    NonceMismatch,
-    AtHashMissing,
-    AtHashMismatch,
-    SubMissing,
-}
-
-impl IdTokenError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            IdTokenError::Malformed { .. } => "malformed_token",
-            IdTokenError::UnsupportedAlg { .. } => "unsupported_alg",
-            IdTokenError::CritUnsupported { .. } => "unsupported_crit",
-            IdTokenError::UnexpectedTyp { .. } => "unexpected_typ",
-            IdTokenError::UnknownKey { .. } => "unknown_key",
-            IdTokenError::KeyUnsuitable { .. } => "key_unsuitable",
-            IdTokenError::AmbiguousKey => "ambiguous_key",
-            IdTokenError::KeyUnusable { .. } => "key_unusable",
-            IdTokenError::BadSignature => "bad_signature",
-            IdTokenError::IssuerMismatch { .. } => "issuer_mismatch",
-            IdTokenError::AudienceMismatch { .. } => "audience_mismatch",
-            IdTokenError::UntrustedAudience { .. } => "audience_untrusted",
-            IdTokenError::AzpMismatch { .. } => "azp_mismatch",
-            IdTokenError::ExpMissing => "exp_missing",
-            IdTokenError::Expired { .. } => "token_expired",
-            IdTokenError::IatMissing => "iat_missing",
-            IdTokenError::IssuedInFuture { .. } => "iat_in_future",
-            IdTokenError::NonceMissing => "nonce_missing",
-            IdTokenError::NonceMismatch => "nonce_mismatch",
-            IdTokenError::AtHashMissing => "at_hash_missing",
-            IdTokenError::AtHashMismatch => "at_hash_mismatch",
-            IdTokenError::SubMissing => "sub_missing",
-        }
-    }
-
-    pub fn title(&self) -> String {
-        match self {
-            IdTokenError::Malformed { .. } => "The ID token is malformed.",
-            IdTokenError::UnsupportedAlg { .. } => {
-                "The ID token uses a signing algorithm that is not allowed."
-            }
-            IdTokenError::CritUnsupported { .. } => {
-                "The ID token requires header extensions this client does not understand."
-            }
-            IdTokenError::UnexpectedTyp { .. } => "The token is not an ID token.",
-            IdTokenError::UnknownKey { .. } => {
-                "The ID token was signed with a key the provider does not publish."
-            }
-            IdTokenError::KeyUnsuitable { .. } => {
-                "The ID token names a signing key that cannot verify it."
-            }
-            IdTokenError::AmbiguousKey => {
-                "The ID token does not say which of the provider's keys signed it."
-            }
-            IdTokenError::KeyUnusable { .. } => "The provider's signing key could not be used.",
-            IdTokenError::BadSignature => "The ID token's signature is invalid.",
-            IdTokenError::IssuerMismatch { .. } => "The ID token was issued by a different issuer.",
-            IdTokenError::AudienceMismatch { .. } => {
-                "The ID token was issued for a different application."
-            }
-            IdTokenError::UntrustedAudience { .. } => {
-                "The ID token is also addressed to an untrusted audience."
-            }
-            IdTokenError::AzpMismatch { .. } => {
-                "The ID token's authorized party is not this application."
-            }
-            IdTokenError::ExpMissing => "The ID token has no expiry time.",
-            IdTokenError::Expired { .. } => "The ID token has expired.",
-            IdTokenError::IatMissing => "The ID token has no issue time.",
-            IdTokenError::IssuedInFuture { .. } => {
-                "The ID token claims to be issued in the future."
-            }
-            IdTokenError::NonceMissing => "The ID token carries no nonce.",
-            IdTokenError::NonceMismatch => "The ID token's nonce does not match this sign-in.",
-            IdTokenError::AtHashMissing => {
-                "The ID token does not vouch for the access token sent with it."
-            }
-            IdTokenError::AtHashMismatch => "The access token does not belong to this ID token.",
-            IdTokenError::SubMissing => "The ID token does not identify the user.",
-        }
-        .to_string()
-    }
-
-    pub fn detail(&self) -> String {
-        match self {
-            IdTokenError::Malformed { detail } | IdTokenError::KeyUnusable { detail } => detail.clone(),
-            IdTokenError::UnsupportedAlg { alg } => format!("alg \"{alg}\"; allowed: RS256/384/512, PS256/384/512, ES256, ES384, EdDSA."),
-            IdTokenError::CritUnsupported { names } => format!("crit: {}", super::json::list(names)),
-            IdTokenError::UnexpectedTyp { typ } => format!(
-                "typ \"{typ}\" marks another kind of JWT (RFC 8725 3.11); an ID token has typ JWT or none."
-            ),
-            IdTokenError::UnknownKey { kid: Some(kid) } => format!("kid \"{kid}\" is not in the provider's JWKS, even after reloading it."),
-            IdTokenError::UnknownKey { kid: None } => "The header has no kid and the JWKS has no key suited to its algorithm.".into(),
-            IdTokenError::KeyUnsuitable { kid, alg } => format!("Key \"{kid}\" cannot verify {alg} (key type, curve, use or alg differ)."),
-            IdTokenError::AmbiguousKey => "The header has no kid and the JWKS holds several suitable keys (Core 10.1 requires a kid then).".into(),
-            IdTokenError::BadSignature => "The signature does not verify with the provider's published key.".into(),
-            IdTokenError::IssuerMismatch { expected, found } => format!("Expected iss \"{expected}\", got \"{found}\"."),
-            IdTokenError::AudienceMismatch { client_id, aud } => format!("Expected aud to contain \"{client_id}\", got {}.", super::json::list(aud)),
-            IdTokenError::UntrustedAudience { audience } => format!("Audience \"{audience}\" is not trusted."),
-            IdTokenError::AzpMismatch { client_id, azp: Some(azp) } => format!("azp is \"{azp}\", expected \"{client_id}\"."),
-            IdTokenError::AzpMismatch { client_id, azp: None } => format!("The token has several audiences but no azp (expected \"{client_id}\")."),
-            IdTokenError::ExpMissing => "Claim exp is absent or not a number.".into(),
-            IdTokenError::Expired { exp, now } => format!("exp {exp} is {} s before now ({now}).", now.saturating_sub(*exp)),
-            IdTokenError::IatMissing => "Claim iat is absent or not a number.".into(),
-            IdTokenError::IssuedInFuture { iat, now } => format!("iat {iat} is {} s after now ({now}); {IAT_LEEWAY_SECS} s of clock skew is tolerated.", iat.saturating_sub(*now)),
-            IdTokenError::NonceMissing => "The authorization request sent a nonce, so the ID token must return it.".into(),
-            IdTokenError::NonceMismatch => "The nonce differs from the one this browser sent: the token may have been replayed or injected.".into(),
-            IdTokenError::AtHashMissing => "An access token came with the ID token, so at_hash is required (Core 3.2.2.9).".into(),
-            IdTokenError::AtHashMismatch => "at_hash differs from the hash of the access token: it may have been swapped.".into(),
-            IdTokenError::SubMissing => "Claim sub is absent, blank or not a string.".into(),
-        }
-    }
-
-    pub fn hint(&self) -> String {
-        match self {
-            IdTokenError::UnsupportedAlg { .. } => "Configure the provider to sign ID tokens with RS256 (or another asymmetric algorithm listed).",
-            IdTokenError::UnknownKey { .. } | IdTokenError::KeyUnsuitable { .. } | IdTokenError::AmbiguousKey | IdTokenError::KeyUnusable { .. } => "Check the provider's signing key configuration; if keys were just rotated, sign in again.",
-            IdTokenError::IssuerMismatch { .. } => "The token came from another issuer or tenant than the one configured; check which provider and tenant the application is registered in.",
-            IdTokenError::AudienceMismatch { .. } | IdTokenError::UntrustedAudience { .. } | IdTokenError::AzpMismatch { .. } => "Check that the configured client ID is the one registered for this application.",
-            IdTokenError::Expired { .. } | IdTokenError::IssuedInFuture { .. } => "Check that this computer's clock is correct, then sign in again.",
-            _ => "Sign in again. If it repeats, an administrator should check the provider's token settings.",
-        }
-        .to_string()
-    }
 }
 
 /// Validates `raw` against the keys in `jwks`, per Core 3.1.3.7.

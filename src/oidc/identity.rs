@@ -6,14 +6,14 @@
 //! `cognito:groups`. Entra replaces groups by an overage marker when a user has too many
 //! (more than 200 in a JWT); that is surfaced, never shown as "no groups".
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub const DEFAULT_GROUPS_CLAIM: &str = "groups";
 const COGNITO_GROUPS_CLAIM: &str = "cognito:groups";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(test, serde(tag = "kind", rename_all = "snake_case"))]
 pub enum GroupsSource {
     /// Read from this claim (possibly empty).
     Claim { name: String },
@@ -23,7 +23,8 @@ pub enum GroupsSource {
     Overage,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct Identity {
     pub sub: String,
     pub iss: String,

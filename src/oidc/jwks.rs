@@ -1,7 +1,7 @@
 //! The provider's JSON Web Key Set (RFC 7517) and choosing the key for a token (Core 10.1).
 
+use super::error::IdTokenError;
 use super::error::OidcError;
-use super::id_token::IdTokenError;
 use super::json::Object;
 use super::jwt::Algorithm;
 use serde_json::{json, Value};

@@ -1,9 +1,8 @@
 //! Splitting and decoding a compact JWS (RFC 7515 section 7.1) without trusting any of it.
 
 use super::b64;
-use super::id_token::IdTokenError;
+use super::error::IdTokenError;
 use super::json::{Object, Record};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The JWS algorithms this client verifies (RFC 7518 3.1; EdDSA, RFC 8037). Anything
@@ -94,14 +93,15 @@ impl Hash {
 
 /// The JOSE header fields we act on. `alg` stays a string so that `none` and
 /// unknown values reach the allow-list and get a precise error, not a parse failure.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct JoseHeader {
     pub alg: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(default, skip_serializing_if = "Option::is_none"))]
     pub kid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(default, skip_serializing_if = "Option::is_none"))]
     pub typ: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(default, skip_serializing_if = "Option::is_none"))]
     pub crit: Option<Vec<String>>,
 }
 

@@ -4,9 +4,8 @@
 //! taken (read and deleted) exactly once; refused after [`PENDING_LOGIN_TTL_SECS`].
 
 use super::error::OidcError;
+use super::flow::Flow;
 use super::json::{Object, Record};
-use super::Flow;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 pub const PENDING_LOGIN_TTL_SECS: u64 = 600;
@@ -14,13 +13,14 @@ pub const PENDING_LOGIN_TTL_SECS: u64 = 600;
 /// Where the user lands after signing in when they started from the home page.
 pub const DEFAULT_RETURN_PATH: &str = "/me";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct PendingLogin {
     pub state: String,
     pub nonce: String,
     /// What `nonce` is the S256 of: proves to sso-server that this browser started the
     /// sign-in (`oidc::nonce`). Empty in records from before it existed.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub nonce_secret: String,
     pub code_verifier: String,
     pub return_to: String,
@@ -31,8 +31,8 @@ pub struct PendingLogin {
     pub client_id: String,
     pub redirect_uri: String,
     /// How the answer comes back; records from before this field are code-flow ones.
-    #[serde(default)]
-    pub flow: super::Flow,
+    #[cfg_attr(test, serde(default))]
+    pub flow: Flow,
 }
 
 impl Record for PendingLogin {
@@ -108,7 +108,7 @@ pub fn safe_return_path(requested: &str) -> String {
         && !requested.chars().any(|c| c.is_control() || c == '\\');
     let path_only = requested.split(['?', '#']).next().unwrap_or_default();
     let pointless = matches!(path_only.trim_end_matches('/'), "" | "/logout")
-        || path_only.starts_with(super::CALLBACK_PATH);
+        || path_only.starts_with(super::flow::CALLBACK_PATH);
     if is_local && !pointless {
         requested.to_string()
     } else {
@@ -131,7 +131,7 @@ mod tests {
             issuer: "https://i".into(),
             client_id: "c".into(),
             redirect_uri: "https://app/oidc/callback".into(),
-            flow: crate::oidc::Flow::Code,
+            flow: Flow::Code,
         }
     }
 

@@ -1,8 +1,7 @@
 //! `/logout`: local sign-out, then RP-initiated logout at the IdP when it offers one;
 //! also where the IdP returns to, and what front-channel logout loads in a frame.
 
-use crate::auth::storage::{SessionStore, LOGOUT_STATE_KEY};
-use crate::auth::{browser, flow, server_session, use_auth, AuthContext, Notice};
+use crate::auth::{browser, flow, use_auth, Notice};
 use crate::components::SignInButton;
 use crate::oidc::url::form_decode;
 use leptos::prelude::*;
@@ -33,17 +32,13 @@ pub fn LogoutPage() -> impl IntoView {
         .map(|(_, value)| value);
     let signed_in = auth.state.with_untracked(|s| s.session().is_some());
 
-    let expected_state = SessionStore::open()
-        .ok()
-        .and_then(|s| s.get(LOGOUT_STATE_KEY));
-    let ours = returned_state.is_some() && returned_state == expected_state;
+    // Back from the IdP. A missing or foreign state changes nothing: we are signed out
+    // locally either way, and there is nowhere further to send the user.
+    let ours = returned_state
+        .as_deref()
+        .is_some_and(flow::returned_from_logout);
     let phase = RwSignal::new(match &returned_state {
-        // Back from the IdP. A missing or foreign state changes nothing: we are signed out
-        // locally either way, and there is nowhere further to send the user.
         Some(_) => {
-            if let Ok(store) = SessionStore::open() {
-                store.remove(LOGOUT_STATE_KEY);
-            }
             browser::replace_url("/logout");
             Phase::SignedOut { idp_too: ours }
         }
@@ -56,7 +51,7 @@ pub fn LogoutPage() -> impl IntoView {
     if signed_in && !ours {
         let to_idp = returned_state.is_none();
         spawn_local(async move {
-            if sign_out_everywhere(auth, to_idp).await.is_none() {
+            if flow::sign_out_everywhere(auth, to_idp).await.is_none() {
                 phase.set(Phase::SignedOut { idp_too: false });
             }
         });
@@ -86,21 +81,4 @@ pub fn LogoutPage() -> impl IntoView {
         </main>
     }
     .into_any()
-}
-
-/// Sign-out in order: the server session ends (so its cookie is worthless from now on),
-/// the other tabs are told, then (`to_idp`) the IdP's end-session endpoint. `None` when the
-/// sign-out ends here.
-async fn sign_out_everywhere(auth: AuthContext, to_idp: bool) -> Option<()> {
-    let hint = if auth.server_session() {
-        server_session::end().await
-    } else {
-        None
-    };
-    auth.sign_out();
-    if !to_idp {
-        return None;
-    }
-    let config = auth.config.await.ok()?;
-    flow::leave_for_idp(&config, hint.as_deref()).await
 }

@@ -1,13 +1,13 @@
 //! One routed page per file.
 
-mod admin_page;
+mod admin;
 mod home_page;
 mod identity_page;
 mod logout_page;
 mod not_found_page;
 mod oidc_callback_page;
 
-pub use admin_page::AdminPage;
+pub use admin::AdminPage;
 pub use home_page::HomePage;
 pub use identity_page::IdentityPage;
 pub use logout_page::LogoutPage;

@@ -25,7 +25,6 @@ pub fn OidcCallbackPage() -> impl IntoView {
 
     spawn_local(async move {
         let signed_in = auth.state.with_untracked(|s| s.session().is_some());
-        let mark = auth.sign_out_mark();
         let result = match auth.config.await {
             // The flow decides where the response is: a stray fragment must not hide a
             // code, and an implicit response is never read from the query.
@@ -42,7 +41,7 @@ pub fn OidcCallbackPage() -> impl IntoView {
         match result {
             Ok(CallbackOutcome::SignedIn(done)) => {
                 let return_to = done.return_to.clone();
-                match auth.show_sign_in(*done, mark) {
+                match auth.show_sign_in(*done) {
                     Shown::Dropped => router.navigate("/", true),
                     Shown::Kept => router.navigate(&return_to, true),
                     // The identity shows at once, unless the page is another bundle's

@@ -14,18 +14,19 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sso_web::contract::session::{ExchangeRequest, SessionInfo, TokenFacts};
+use sso_web::contract::session::{ExchangeRequest, SessionInfo};
 use sso_web::host_verifier::HostVerifier;
-use sso_web::oidc::id_token::{validate, IdTokenError, IdTokenExpectations};
-use sso_web::oidc::identity::Identity;
+use sso_web::oidc::id_token::{validate, IdTokenExpectations};
 use sso_web::oidc::json::Record as _;
 use sso_web::oidc::nonce::is_nonce_secret;
+use sso_web::oidc::IdTokenError;
 
 use super::{cookie, csrf, is_admin, now_secs};
 use crate::body::{is_media_type, json_object, read_limited};
 use crate::error::SessionError;
-use crate::store::{Actor, ActorKind, Created, NewSession};
+use crate::store::{Actor, Created, NewSession};
 use crate::{blocking, AppState};
+use sso_web::contract::admin::ActorKind;
 
 /// An Entra ID token with 200 groups is about 20 KB.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -53,10 +54,13 @@ pub async fn create(
 
     let current = state.current();
     let sso = current.sso.as_ref().ok_or(SessionError::SsoNotConfigured)?;
+    let (issuer, _) = current.client().ok_or(SessionError::SsoNotConfigured)?;
     // A token that is not even a JWS costs no request to the IdP.
     sso_web::oidc::jwt::decode(&request.id_token).map_err(refusal)?;
-    let keys = state.keys().ok_or(SessionError::SsoNotConfigured)?;
-    let (jwks, provider_algs) = keys.current().await?;
+    let idp = state
+        .idp_for(issuer)
+        .ok_or(SessionError::SsoNotConfigured)?;
+    let (jwks, provider_algs) = idp.keys().await?;
     let expect = IdTokenExpectations {
         issuer: sso.issuer.as_str().to_owned(),
         client_id: sso.client_id.clone(),
@@ -68,7 +72,7 @@ pub async fn create(
     let now = now_secs();
     let mut result = validate(&request.id_token, &jwks, &expect, now, &HostVerifier).await;
     if let Err(IdTokenError::UnknownKey { .. }) = result {
-        if let Some(fresh) = keys.refetch().await {
+        if let Some(fresh) = idp.refetch_keys().await {
             result = validate(&request.id_token, &fresh, &expect, now, &HostVerifier).await;
         }
     }
@@ -79,27 +83,19 @@ pub async fn create(
     }
 
     let rules = &state.sessions;
-    let identity = Identity::from_claims(&valid.raw_claims, &current.groups_claim);
+    // What the browser made of the same token, with the server's own ends.
+    let expires_at = now.saturating_add(rules.length.as_secs());
+    let mut info = SessionInfo {
+        expires_at,
+        idle_expires_at: rules.idle.map(|idle| now.saturating_add(idle.as_secs())),
+        ..SessionInfo::from_token(&valid, &current.groups_claim(), now)
+    };
+    let identity = &info.identity;
     let display = identity
         .email
         .clone()
         .or_else(|| identity.preferred_username.clone())
         .unwrap_or_else(|| identity.sub.clone());
-    let expires_at = now.saturating_add(rules.length.as_secs());
-    let mut info = SessionInfo {
-        identity,
-        is_admin: false,
-        signed_in_at: now,
-        expires_at,
-        idle_expires_at: rules.idle.map(|idle| now.saturating_add(idle.as_secs())),
-        id_token: TokenFacts {
-            alg: valid.header.alg.clone(),
-            kid: valid.header.kid.clone(),
-            issued_at: valid.claims.iat,
-            expires_at: valid.claims.exp,
-            claims: valid.raw_claims.clone(),
-        },
-    };
     let value = cookie::new_value().map_err(|_| SessionError::Internal)?;
     let actor = Actor {
         name: display.clone(),
@@ -138,11 +134,14 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         [
-            // Kept as long as the server keeps the ended session, so a later visit still learns
-            // why it is signed out (session_expired) instead of finding no cookie at all.
+            // Kept as long as the server keeps the ended session (`Store::purge`: twice its
+            // length), so a later visit still learns why it is signed out (session_expired)
+            // instead of finding no cookie at all.
             (
                 header::SET_COOKIE,
-                rules.cookie.set(&value, rules.keep_for()),
+                rules
+                    .cookie
+                    .set(&value, expires_at.saturating_sub(now).saturating_mul(2)),
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],

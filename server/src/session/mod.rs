@@ -20,10 +20,11 @@ use sso_web::oidc::json::Record as _;
 
 use crate::config::SessionConfig;
 use crate::error::SessionError;
-use crate::settings::CurrentSettings;
-use crate::store::{Actor, ActorKind, EndReason, StoredSession};
+use crate::settings::Settings;
+use crate::store::{Actor, EndReason, StoredSession};
 use crate::{blocking, log, AppState};
 use cookie::CookieSpec;
+use sso_web::contract::admin::ActorKind;
 
 /// The session rules in force, from the environment.
 #[derive(Debug, Clone)]
@@ -52,12 +53,6 @@ impl SessionRules {
     pub fn touch_every(&self) -> u64 {
         self.idle
             .map_or(60, |idle| (idle.as_secs() / 10).clamp(1, 60))
-    }
-
-    /// Ended sessions are kept this long after sign-in, to answer `session_expired` or
-    /// `session_revoked` instead of `no_session`.
-    pub fn keep_for(&self) -> u64 {
-        self.length.as_secs().saturating_mul(2)
     }
 }
 
@@ -144,7 +139,7 @@ fn idle_deadline(rules: &SessionRules, row: &StoredSession) -> Option<u64> {
 }
 
 /// Whether the session was made under the issuer and client ID in force now.
-fn made_under(current: &CurrentSettings, row: &StoredSession) -> bool {
+fn made_under(current: &Settings, row: &StoredSession) -> bool {
     current
         .sso
         .as_ref()
@@ -185,7 +180,7 @@ async fn end_for_settings(state: &AppState, row: &StoredSession, now: u64) {
 
 /// Ends every session made under other settings than `current`'s (after a save that
 /// changed the issuer or client ID).
-pub async fn end_sessions_for_settings(state: &AppState, current: &CurrentSettings, actor: Actor) {
+pub async fn end_sessions_for_settings(state: &AppState, current: &Settings, actor: Actor) {
     let store = Arc::clone(&state.store);
     let (issuer, client_id) = match &current.sso {
         Some(sso) => (
@@ -220,10 +215,7 @@ pub fn spawn_purge(state: Arc<AppState>) {
         loop {
             every.tick().await;
             let store = Arc::clone(&state.store);
-            let keep_for = state.sessions.keep_for();
-            if let Ok((sessions, tokens)) =
-                blocking(move || store.purge(now_secs(), keep_for)).await
-            {
+            if let Ok((sessions, tokens)) = blocking(move || store.purge(now_secs())).await {
                 if sessions + tokens > 0 {
                     log(&format!(
                         "sso-server: purged {sessions} old session(s) and {tokens} spent ID token record(s)"

@@ -12,7 +12,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use crate::config::{AuthMethod, Secret};
+use sso_web::contract::admin::{ActorKind, AuditEntry, AuditEvent};
+use sso_web::contract::settings::SETTINGS;
+
+use crate::settings::{SettingsPatch, Snapshot, StoredSettings};
 
 mod sessions;
 
@@ -73,123 +76,31 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE audit_log ADD COLUMN actor_id TEXT;
     ALTER TABLE audit_log ADD COLUMN target TEXT;
 ",
+    // One row per saved setting, its value as JSON: a setting added to the table needs no
+    // migration. The secret moves with the rest and leaves no copy in `settings`.
+    "
+    CREATE TABLE setting_values (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    INSERT INTO setting_values (name, value)
+        SELECT 'issuer', json_quote(issuer) FROM settings WHERE id = 1 AND issuer IS NOT NULL
+        UNION ALL SELECT 'client_id', json_quote(client_id) FROM settings WHERE id = 1 AND client_id IS NOT NULL
+        UNION ALL SELECT 'auth_method', json_quote(auth_method) FROM settings WHERE id = 1 AND auth_method IS NOT NULL
+        UNION ALL SELECT 'client_secret', json_quote(client_secret) FROM settings WHERE id = 1 AND client_secret IS NOT NULL
+        UNION ALL SELECT 'groups_claim', json_quote(groups_claim) FROM settings WHERE id = 1 AND groups_claim IS NOT NULL
+        UNION ALL SELECT 'scopes', scopes FROM settings WHERE id = 1 AND scopes IS NOT NULL;
+    ALTER TABLE settings DROP COLUMN issuer;
+    ALTER TABLE settings DROP COLUMN client_id;
+    ALTER TABLE settings DROP COLUMN auth_method;
+    ALTER TABLE settings DROP COLUMN client_secret;
+    ALTER TABLE settings DROP COLUMN groups_claim;
+    ALTER TABLE settings DROP COLUMN scopes;
+",
 ];
 
 /// How long a write waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The settings as saved in the UI; `None` is "unset".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StoredSettings {
-    pub issuer: Option<String>,
-    pub client_id: Option<String>,
-    pub auth_method: Option<AuthMethod>,
-    pub client_secret: Option<Secret>,
-    pub groups_claim: Option<String>,
-    pub scopes: Option<Vec<String>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
-    pub version: u64,
-    pub settings: StoredSettings,
-}
-
-/// A change to the stored settings: `None` leaves a field alone,
-/// `Some(None)` unsets it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SettingsPatch {
-    pub issuer: Option<Option<String>>,
-    pub client_id: Option<Option<String>>,
-    pub auth_method: Option<Option<AuthMethod>>,
-    pub client_secret: Option<Option<Secret>>,
-    pub groups_claim: Option<Option<String>>,
-    pub scopes: Option<Option<Vec<String>>>,
-}
-
-impl SettingsPatch {
-    /// The patched settings and the names of the fields that really changed,
-    /// in the API's field order.
-    pub fn apply(&self, current: &StoredSettings) -> (StoredSettings, Vec<&'static str>) {
-        fn one<T: Clone + PartialEq>(
-            name: &'static str,
-            patch: &Option<Option<T>>,
-            current: &Option<T>,
-            changed: &mut Vec<&'static str>,
-        ) -> Option<T> {
-            match patch {
-                Some(new) if new != current => {
-                    changed.push(name);
-                    new.clone()
-                }
-                _ => current.clone(),
-            }
-        }
-        let mut changed = Vec::new();
-        let next = StoredSettings {
-            issuer: one("issuer", &self.issuer, &current.issuer, &mut changed),
-            client_id: one(
-                "client_id",
-                &self.client_id,
-                &current.client_id,
-                &mut changed,
-            ),
-            auth_method: one(
-                "auth_method",
-                &self.auth_method,
-                &current.auth_method,
-                &mut changed,
-            ),
-            client_secret: one(
-                "client_secret",
-                &self.client_secret,
-                &current.client_secret,
-                &mut changed,
-            ),
-            groups_claim: one(
-                "groups_claim",
-                &self.groups_claim,
-                &current.groups_claim,
-                &mut changed,
-            ),
-            scopes: one("scopes", &self.scopes, &current.scopes, &mut changed),
-        };
-        let mut next = next;
-        // The secret belongs to one IdP: moving to another issuer or client ID without a new
-        // secret erases it, so it is never sent to the new one.
-        let moved = changed.contains(&"issuer") || changed.contains(&"client_id");
-        if moved && self.client_secret.is_none() && next.client_secret.is_some() {
-            next.client_secret = None;
-            changed.push("client_secret");
-        }
-        (next, changed)
-    }
-
-    /// Whether applying this to `current` erases the stored secret by the rule above.
-    pub fn erases_secret(&self, current: &StoredSettings) -> bool {
-        self.client_secret.is_none()
-            && current.client_secret.is_some()
-            && self.apply(current).0.client_secret.is_none()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActorKind {
-    Sso,
-    SetupToken,
-    /// The server itself (a session ended because the settings changed under it).
-    System,
-}
-
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sso => "sso",
-            Self::SetupToken => "setup_token",
-            Self::System => "system",
-        }
-    }
-}
 
 /// Who made a change, as the audit log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,47 +111,6 @@ pub struct Actor {
     /// Who it really is: `<iss> <sub>` for an SSO user (an email can be reused or
     /// unverified), `None` for the setup token.
     pub id: Option<String>,
-}
-
-/// What an audit entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditEvent {
-    SettingsChanged,
-    SignIn,
-    SignOut,
-    /// An admin ended someone's session.
-    SessionRevoked,
-    /// An admin ended every session but their own; `target` is how many.
-    OtherSessionsRevoked,
-    /// A change of issuer or client ID ended the sessions made under the old ones.
-    SessionsEndedBySettings,
-}
-
-impl AuditEvent {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SettingsChanged => "settings_changed",
-            Self::SignIn => "sign_in",
-            Self::SignOut => "sign_out",
-            Self::SessionRevoked => "session_revoked",
-            Self::OtherSessionsRevoked => "other_sessions_revoked",
-            Self::SessionsEndedBySettings => "sessions_ended_by_settings",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: String,
-    pub event: String,
-    pub actor: String,
-    pub actor_kind: String,
-    pub actor_id: Option<String>,
-    /// Whose session a sign-in, sign-out or revocation was, or how many sessions ended.
-    pub target: Option<String>,
-    pub fields: Vec<String>,
-    pub version: u64,
 }
 
 /// What a settings change's audit entry says when it erased the stored secret.
@@ -416,27 +286,24 @@ impl Store {
         let erased = patch.erases_secret(&current.settings);
         let version = current.version + 1;
         let at = rfc3339_utc(SystemTime::now());
-        let scopes = next
-            .scopes
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         tx.execute(
-            "UPDATE settings SET version = ?1, issuer = ?2, client_id = ?3, auth_method = ?4,
-                 client_secret = ?5, groups_claim = ?6, scopes = ?7, updated_at = ?8
-             WHERE id = 1",
-            params![
-                to_sql_version(version)?,
-                next.issuer,
-                next.client_id,
-                next.auth_method.map(AuthMethod::as_str),
-                next.client_secret.as_ref().map(Secret::expose),
-                next.groups_claim,
-                scopes,
-                at,
-            ],
+            "UPDATE settings SET version = ?1, updated_at = ?2 WHERE id = 1",
+            params![to_sql_version(version)?, at],
         )?;
+        for name in &fields {
+            match (next.get(name), SETTINGS.iter().find(|s| s.name == *name)) {
+                (Some(value), Some(setting)) => {
+                    tx.execute(
+                        "INSERT INTO setting_values (name, value) VALUES (?1, ?2)
+                         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                        params![name, setting.to_stored(value).to_string()],
+                    )?;
+                }
+                _ => {
+                    tx.execute("DELETE FROM setting_values WHERE name = ?1", params![name])?;
+                }
+            }
+        }
         insert_audit(
             &tx,
             actor,
@@ -489,10 +356,13 @@ impl Store {
             let ((id, at, actor, actor_kind, fields), (version, event, actor_id, target)) = row?;
             let fields: Vec<String> = serde_json::from_str(&fields)
                 .map_err(|e| StoreError::Corrupt(format!("audit entry {id} fields: {e}")))?;
+            let actor_kind = ActorKind::from_name(&actor_kind).ok_or_else(|| {
+                StoreError::Corrupt(format!("audit entry {id} actor_kind {actor_kind:?}"))
+            })?;
             entries.push(AuditEntry {
                 id,
                 at,
-                event,
+                event: AuditEvent::from_name(&event),
                 actor,
                 actor_kind,
                 actor_id,
@@ -566,45 +436,30 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 fn read_snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
-    let (version, issuer, client_id, auth_method, client_secret, groups_claim, scopes) = conn
-        .query_row(
-            "SELECT version, issuer, client_id, auth_method, client_secret, groups_claim, scopes
-             FROM settings WHERE id = 1",
-            [],
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, Option<String>>(1)?,
-                    row.get::<_, Option<String>>(2)?,
-                    row.get::<_, Option<String>>(3)?,
-                    row.get::<_, Option<String>>(4)?,
-                    row.get::<_, Option<String>>(5)?,
-                    row.get::<_, Option<String>>(6)?,
-                ))
-            },
-        )?;
-    let auth_method = auth_method
-        .map(|m| {
-            AuthMethod::from_name(&m)
-                .ok_or_else(|| StoreError::Corrupt(format!("auth_method {m:?}")))
-        })
-        .transpose()?;
-    let scopes = scopes
-        .map(|s| {
-            serde_json::from_str::<Vec<String>>(&s)
-                .map_err(|e| StoreError::Corrupt(format!("scopes: {e}")))
-        })
-        .transpose()?;
+    let version: i64 = conn.query_row("SELECT version FROM settings WHERE id = 1", [], |row| {
+        row.get(0)
+    })?;
+    let mut statement = conn.prepare_cached("SELECT name, value FROM setting_values")?;
+    let rows = statement.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    let mut settings = StoredSettings::new();
+    for row in rows {
+        let (name, json) = row?;
+        // A name this release does not know (written by a newer one, or of a setting since
+        // removed) is left alone; a value that no longer passes its rule counts as unset.
+        let Some(setting) = SETTINGS.iter().find(|s| s.name == name) else {
+            continue;
+        };
+        let json: serde_json::Value = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("setting {name}: {e}")))?;
+        if let Some(value) = setting.from_stored(&json) {
+            settings.insert(setting.name, value);
+        }
+    }
     Ok(Snapshot {
         version: from_sql_version(version)?,
-        settings: StoredSettings {
-            issuer,
-            client_id,
-            auth_method,
-            client_secret: client_secret.map(Secret::new),
-            groups_claim,
-            scopes,
-        },
+        settings,
     })
 }
 
@@ -670,6 +525,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sso_web::contract::settings::{Secret, Value};
 
     fn store() -> (tempfile::TempDir, Store) {
         let tmp = tempfile::tempdir().expect("temp dir");
@@ -727,16 +583,27 @@ mod tests {
         assert_eq!(user_version, MIGRATIONS.len() as i64);
     }
 
+    fn text(value: &str) -> Option<Value> {
+        Some(Value::Text(value.into()))
+    }
+
+    fn secret(value: &str) -> Option<Value> {
+        Some(Value::Secret(Secret::new(value)))
+    }
+
+    fn patch(members: &[(&'static str, Option<Value>)]) -> SettingsPatch {
+        SettingsPatch(members.iter().cloned().collect())
+    }
+
     #[test]
     fn update_bumps_version_and_audits_changed_fields_only() {
         let (_tmp, store) = store();
-        let patch = SettingsPatch {
-            issuer: Some(Some("https://idp.example.com".into())),
-            client_secret: Some(Some(Secret::new("s3cret"))),
-            scopes: Some(Some(vec!["groups".into()])),
-            groups_claim: Some(None),
-            ..SettingsPatch::default()
-        };
+        let patch = patch(&[
+            ("issuer", text("https://idp.example.com")),
+            ("client_secret", secret("s3cret")),
+            ("scopes", Some(Value::List(vec!["groups".into()]))),
+            ("groups_claim", None),
+        ]);
         let UpdateOutcome::Changed { snapshot, fields } =
             store.update(0, &patch, &actor()).expect("update")
         else {
@@ -760,98 +627,76 @@ mod tests {
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].fields, ["issuer", "client_secret", "scopes"]);
         assert_eq!(entries[0].actor, "alice@example.com");
-        assert_eq!(entries[0].actor_kind, "sso");
+        assert_eq!(entries[0].actor_kind, ActorKind::Sso);
         assert_eq!(
             entries[0].actor_id.as_deref(),
             Some("https://idp.example.com u-1")
         );
-        assert_eq!(entries[0].event, "settings_changed");
+        assert_eq!(entries[0].event, AuditEvent::SettingsChanged);
         assert_eq!(entries[0].version, 1);
     }
 
     #[test]
     fn moving_to_another_idp_erases_the_stored_secret() {
         let (_tmp, store) = store();
-        let first = SettingsPatch {
-            issuer: Some(Some("https://idp.example.com".into())),
-            client_id: Some(Some("app".into())),
-            client_secret: Some(Some(Secret::new("s3cret"))),
-            ..SettingsPatch::default()
-        };
+        let first = patch(&[
+            ("issuer", text("https://idp.example.com")),
+            ("client_id", text("app")),
+            ("client_secret", secret("s3cret")),
+        ]);
         store.update(0, &first, &actor()).expect("update");
-        for (version, patch) in [
-            (
-                1,
-                SettingsPatch {
-                    issuer: Some(Some("https://attacker.example".into())),
-                    ..SettingsPatch::default()
-                },
-            ),
-            (
-                3,
-                SettingsPatch {
-                    client_id: Some(Some("other".into())),
-                    ..SettingsPatch::default()
-                },
-            ),
+        for (version, moved) in [
+            (1, patch(&[("issuer", text("https://attacker.example"))])),
+            (3, patch(&[("client_id", text("other"))])),
         ] {
             let UpdateOutcome::Changed { snapshot, fields } =
-                store.update(version, &patch, &actor()).expect("update")
+                store.update(version, &moved, &actor()).expect("update")
             else {
                 panic!("a change");
             };
-            assert_eq!(snapshot.settings.client_secret, None, "{patch:?}");
+            assert_eq!(snapshot.settings.get("client_secret"), None, "{moved:?}");
             assert!(fields.contains(&"client_secret"), "{fields:?}");
+            assert_eq!(store.load().expect("load"), snapshot);
             let (entries, _) = store.audit(1, None).expect("audit");
             assert_eq!(entries[0].target.as_deref(), Some(SECRET_ERASED));
             // Put a secret back for the next round.
             store
                 .update(
                     version + 1,
-                    &SettingsPatch {
-                        client_secret: Some(Some(Secret::new("s3cret"))),
-                        ..SettingsPatch::default()
-                    },
+                    &patch(&[("client_secret", secret("s3cret"))]),
                     &actor(),
                 )
                 .expect("update");
         }
         // A new secret sent with the move is kept.
-        let with_secret = SettingsPatch {
-            issuer: Some(Some("https://new.example.com".into())),
-            client_secret: Some(Some(Secret::new("new-secret"))),
-            ..SettingsPatch::default()
-        };
+        let with_secret = patch(&[
+            ("issuer", text("https://new.example.com")),
+            ("client_secret", secret("new-secret")),
+        ]);
         let UpdateOutcome::Changed { snapshot, .. } =
             store.update(5, &with_secret, &actor()).expect("update")
         else {
             panic!("a change");
         };
         assert_eq!(
-            snapshot.settings.client_secret.as_ref().map(Secret::expose),
-            Some("new-secret")
+            snapshot.settings.get("client_secret"),
+            secret("new-secret").as_ref()
         );
         // Other fields leave it alone.
-        let scopes = SettingsPatch {
-            scopes: Some(Some(vec!["groups".into()])),
-            ..SettingsPatch::default()
-        };
+        let scopes = patch(&[("scopes", Some(Value::List(vec!["groups".into()])))]);
         let UpdateOutcome::Changed { snapshot, fields } =
             store.update(6, &scopes, &actor()).expect("update")
         else {
             panic!("a change");
         };
-        assert!(snapshot.settings.client_secret.is_some());
+        assert!(snapshot.settings.contains_key("client_secret"));
         assert_eq!(fields, ["scopes"]);
     }
 
     #[test]
     fn secrets_are_not_in_the_audit_table() {
         let (tmp, store) = store();
-        let patch = SettingsPatch {
-            client_secret: Some(Some(Secret::new("AUDIT-MUST-NOT-SEE-THIS"))),
-            ..SettingsPatch::default()
-        };
+        let patch = patch(&[("client_secret", secret("AUDIT-MUST-NOT-SEE-THIS"))]);
         store.update(0, &patch, &actor()).expect("update");
         let conn = store.conn();
         let dump: Vec<String> = conn
@@ -869,10 +714,7 @@ mod tests {
     fn audit_pages_newest_first() {
         let (_tmp, store) = store();
         for version in 0..5u64 {
-            let patch = SettingsPatch {
-                client_id: Some(Some(format!("client-{version}"))),
-                ..SettingsPatch::default()
-            };
+            let patch = patch(&[("client_id", text(&format!("client-{version}")))]);
             store.update(version, &patch, &actor()).expect("update");
         }
         let (page, next) = store.audit(2, None).expect("audit");
@@ -890,17 +732,17 @@ mod tests {
         let path = tmp.path().join("sso.db");
         {
             let store = Store::open(&path).expect("open");
-            let patch = SettingsPatch {
-                auth_method: Some(Some(AuthMethod::Implicit)),
-                ..SettingsPatch::default()
-            };
+            let patch = patch(&[("auth_method", text("implicit"))]);
             store.update(0, &patch, &actor()).expect("update");
             assert!(store.create_setup_token(&[7; 32]).expect("create"));
         }
         let store = Store::open(&path).expect("reopen");
         let snapshot = store.load().expect("load");
         assert_eq!(snapshot.version, 1);
-        assert_eq!(snapshot.settings.auth_method, Some(AuthMethod::Implicit));
+        assert_eq!(
+            snapshot.settings.get("auth_method"),
+            text("implicit").as_ref()
+        );
         assert_eq!(store.setup_token_hash().expect("hash"), Some([7; 32]));
         assert!(!store.create_setup_token(&[8; 32]).expect("create"));
         store.replace_setup_token(&[9; 32]).expect("replace");
@@ -918,5 +760,54 @@ mod tests {
         }
         let err = Store::open(&path).expect_err("too new");
         assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    }
+
+    #[test]
+    fn settings_saved_by_the_previous_release_move_to_one_row_each() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let path = tmp.path().join("sso.db");
+        {
+            let mut conn = Connection::open(&path).expect("open");
+            let tx = conn.transaction().expect("tx");
+            for sql in &MIGRATIONS[..2] {
+                tx.execute_batch(sql).expect("old schema");
+            }
+            tx.pragma_update(None, "user_version", 2).expect("pragma");
+            tx.execute(
+                "UPDATE settings SET version = 4, issuer = 'https://idp.example.com',
+                     client_id = 'app', auth_method = 'implicit', client_secret = 's3\"cret',
+                     groups_claim = 'roles', scopes = '[\"groups\",\"offline_access\"]'
+                 WHERE id = 1",
+                [],
+            )
+            .expect("old row");
+            tx.commit().expect("commit");
+        }
+        let store = Store::open(&path).expect("migrate");
+        let snapshot = store.load().expect("load");
+        assert_eq!(snapshot.version, 4);
+        let expected: StoredSettings = [
+            ("issuer", Value::Text("https://idp.example.com".into())),
+            ("client_id", Value::Text("app".into())),
+            ("auth_method", Value::Text("implicit".into())),
+            ("client_secret", Value::Secret(Secret::new("s3\"cret"))),
+            ("groups_claim", Value::Text("roles".into())),
+            (
+                "scopes",
+                Value::List(vec!["groups".into(), "offline_access".into()]),
+            ),
+        ]
+        .into();
+        assert_eq!(snapshot.settings, expected);
+        // The old columns are gone, with the secret's old copy.
+        let columns: Vec<String> = store
+            .conn()
+            .prepare("SELECT name FROM pragma_table_info('settings')")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(columns, ["id", "version", "updated_at"]);
     }
 }

@@ -316,15 +316,15 @@ impl Store {
         Ok(ended)
     }
 
-    /// Deletes sessions whose sign-in is more than `keep_for` seconds ago (so an ended
-    /// session still answers `session_expired` or `session_revoked` until then), and traded
-    /// ID tokens past their expiry. Returns how many rows of each went.
-    pub fn purge(&self, now: u64, keep_for: u64) -> Result<(usize, usize), StoreError> {
+    /// Deletes each session once it has been over for as long as it lasted (so an ended
+    /// session still answers `session_expired` or `session_revoked` to a cookie the browser
+    /// kept that long), and traded ID tokens past their expiry. Returns how many rows of each
+    /// went.
+    pub fn purge(&self, now: u64) -> Result<(usize, usize), StoreError> {
         let conn = self.conn();
-        let cutoff = secs(now.saturating_sub(keep_for))?;
         let sessions = conn.execute(
-            "DELETE FROM sessions WHERE signed_in_at < ?1",
-            params![cutoff],
+            "DELETE FROM sessions WHERE 2 * expires_at - signed_in_at < ?1",
+            params![secs(now)?],
         )?;
         let tokens = conn.execute(
             "DELETE FROM used_id_tokens WHERE expires_at < ?1",
@@ -403,7 +403,7 @@ mod tests {
         assert_eq!(row.last_used_at, 1_050);
         let (entries, _) = store.audit(10, None).expect("audit");
         assert_eq!(entries.len(), 1, "one sign-in, not two");
-        assert_eq!(entries[0].event, "sign_in");
+        assert_eq!(entries[0].event.as_str(), "sign_in");
         assert_eq!(entries[0].target.as_deref(), Some("alice@example.com"));
         assert_eq!(entries[0].actor_id.as_deref(), Some("https://idp u-1"));
     }
@@ -484,7 +484,7 @@ mod tests {
             .expect("audit")
             .0
             .into_iter()
-            .map(|e| e.event)
+            .map(|e| e.event.as_str().to_owned())
             .collect();
         assert_eq!(
             events,
@@ -498,10 +498,12 @@ mod tests {
             ]
         );
 
-        // Kept until their sign-in is `keep_for` old; traded tokens until they expire.
-        assert_eq!(store.purge(1_500, 1_000).expect("purge"), (0, 0));
-        assert_eq!(store.purge(1_602, 600).expect("purge"), (1, 1));
+        // Each is kept for as long after its end as it lasted (100 s); traded tokens until
+        // they expire.
+        assert_eq!(store.purge(1_201).expect("purge"), (0, 0));
+        assert_eq!(store.purge(1_202).expect("purge"), (1, 0));
         assert!(store.session_by_hash(&[1; 32]).expect("read").is_none());
         assert!(store.session_by_hash(&[3; 32]).expect("read").is_some());
+        assert_eq!(store.purge(1_602).expect("purge"), (2, 1));
     }
 }

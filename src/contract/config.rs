@@ -1,56 +1,82 @@
-//! The runtime configuration: fetched at start-up, so one build serves every environment.
-//!
-//! Source order: `GET /api/v1/sso/config` (the server, built from its env), then on 404
-//! `sso-config.json` next to index.html (static hosting). Both carry the same JSON.
+//! The public configuration: what the browser needs to sign in, served by sso-server in every
+//! page and at `GET /api/v1/sso/config` (the effective settings, environment over saved), or
+//! by a static host as `sso-config.json`. sso-server serializes [`SsoConfig`] with serde; the
+//! browser reads it by hand ([`SsoConfig::parse`]), so its bundle carries no derived
+//! deserializer.
 
+use super::settings::{self, Problem};
 use crate::oidc::identity::DEFAULT_GROUPS_CLAIM;
 use crate::oidc::json::Object;
-use crate::oidc::url::check_issuer;
 use crate::oidc::{Flow, OidcError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub const CONFIG_API_PATH: &str = "/api/v1/sso/config";
 pub const STATIC_CONFIG_PATH: &str = "/sso-config.json";
+/// The element sso-server puts the public configuration in, in every page it serves: a JSON
+/// data block, never executed.
+pub const CONFIG_ELEMENT_ID: &str = "sso-config";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", try_from = "String")]
+/// `auth_method` (the [`settings::AUTH_METHOD`] setting's choices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AuthMethod {
     #[default]
     Pkce,
     Implicit,
 }
 
-impl TryFrom<String> for AuthMethod {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        match value.as_str() {
-            "pkce" => Ok(AuthMethod::Pkce),
-            "implicit" => Ok(AuthMethod::Implicit),
-            other => Err(format!(
-                "auth_method must be \"pkce\" or \"implicit\", got \"{other}\""
-            )),
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Pkce => "pkce",
+            AuthMethod::Implicit => "implicit",
+        }
+    }
+
+    /// The exact lowercase names, as stored and as the API takes them.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [AuthMethod::Pkce, AuthMethod::Implicit]
+            .into_iter()
+            .find(|m| m.as_str() == name)
+    }
+}
+
+/// Implicit only: how the IdP returns the ID token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseMode {
+    /// POSTed to sso-server's bridge (the default).
+    FormPost,
+    /// In the URL fragment (static hosting).
+    Fragment,
+}
+
+impl ResponseMode {
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "form_post" => Some(ResponseMode::FormPost),
+            "fragment" => Some(ResponseMode::Fragment),
+            _ => None,
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RuntimeConfig {
+/// The public configuration (never the client secret).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SsoConfig {
     pub issuer: String,
     pub client_id: String,
-    #[serde(default)]
     pub auth_method: AuthMethod,
     /// Extra scopes beyond `openid profile email`.
-    #[serde(default)]
     pub scopes: Vec<String>,
-    #[serde(default = "default_groups_claim")]
     pub groups_claim: String,
     /// The server holds a client secret: codes are redeemed through
-    /// `POST /api/v1/sso/token`, never at the IdP from the browser.
-    #[serde(default)]
+    /// `POST /api/v1/sso/token`, never at the IdP from the browser. Nothing else about the
+    /// secret is published.
     pub token_relay: bool,
-    /// Implicit only: `form_post` (default; needs sso-server's POST bridge) or
-    /// `fragment` (static hosting).
-    #[serde(default)]
+    /// Implicit only: `form_post` (default; needs sso-server's POST bridge) or `fragment`
+    /// (static hosting). sso-server never sets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_mode: Option<ResponseMode>,
     /// Came from sso-server (the page or its API), not a static `sso-config.json`: the
     /// session is then the server's.
@@ -58,31 +84,7 @@ pub struct RuntimeConfig {
     pub from_server: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", try_from = "String")]
-pub enum ResponseMode {
-    FormPost,
-    Fragment,
-}
-
-impl TryFrom<String> for ResponseMode {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        match value.as_str() {
-            "form_post" => Ok(ResponseMode::FormPost),
-            "fragment" => Ok(ResponseMode::Fragment),
-            other => Err(format!(
-                "response_mode must be \"form_post\" or \"fragment\", got \"{other}\""
-            )),
-        }
-    }
-}
-
-fn default_groups_claim() -> String {
-    DEFAULT_GROUPS_CLAIM.to_string()
-}
-
-impl RuntimeConfig {
+impl SsoConfig {
     pub fn parse(json: &str) -> Result<Self, OidcError> {
         let config = Self::read(json).map_err(|e| OidcError::ConfigInvalid {
             detail: format!("The configuration is not valid JSON of the expected shape: {e}."),
@@ -91,53 +93,58 @@ impl RuntimeConfig {
         Ok(config)
     }
 
-    /// Field by field, with the defaults of the serde attributes above (which the
-    /// server's settings store uses).
+    /// Member by member, with the defaults of the settings table.
     fn read(json: &str) -> Result<Self, String> {
         let doc = Object::parse(json)?;
-        Ok(RuntimeConfig {
+        Ok(SsoConfig {
             issuer: doc.string("issuer")?,
             client_id: doc.string("client_id")?,
             auth_method: match doc.opt_string("auth_method")? {
-                Some(text) => AuthMethod::try_from(text)?,
+                Some(text) => AuthMethod::from_name(&text).ok_or_else(|| {
+                    format!("auth_method must be \"pkce\" or \"implicit\", got \"{text}\"")
+                })?,
                 None => AuthMethod::default(),
             },
             scopes: doc.opt_strings("scopes")?.unwrap_or_default(),
             groups_claim: doc
                 .opt_string("groups_claim")?
-                .unwrap_or_else(default_groups_claim),
+                .unwrap_or_else(|| DEFAULT_GROUPS_CLAIM.to_string()),
             token_relay: doc.opt_bool("token_relay")?.unwrap_or_default(),
-            response_mode: doc
-                .opt_string("response_mode")?
-                .map(ResponseMode::try_from)
-                .transpose()?,
+            response_mode: match doc.opt_string("response_mode")? {
+                Some(text) => Some(ResponseMode::from_name(&text).ok_or_else(|| {
+                    format!("response_mode must be \"form_post\" or \"fragment\", got \"{text}\"")
+                })?),
+                None => None,
+            },
             from_server: false,
         })
     }
 
+    /// The settings table's rules, so a static `sso-config.json` is held to what the admin
+    /// form and the environment are.
     pub fn validate(&self) -> Result<(), OidcError> {
-        let invalid = |detail: String| Err(OidcError::ConfigInvalid { detail });
-        if let Err(problem) = check_issuer(&self.issuer) {
-            return invalid(format!(
-                "issuer \"{}\" {}.",
-                self.issuer,
-                problem.describe()
-            ));
+        let invalid = |name: &str, value: &str, problem: Problem| {
+            Err(OidcError::ConfigInvalid {
+                detail: if problem.hide_value {
+                    format!("{name} {}.", problem.rule)
+                } else {
+                    format!("{name} \"{value}\" {}.", problem.rule)
+                },
+            })
+        };
+        if let Err(p) = settings::issuer(&self.issuer) {
+            return invalid("issuer", &self.issuer, p);
         }
-        if self.client_id.trim().is_empty() {
-            return invalid("client_id is empty.".into());
+        if let Err(p) = settings::client_id(self.client_id.trim()) {
+            return invalid("client_id", &self.client_id, p);
         }
-        if let Some(bad) = self
-            .scopes
-            .iter()
-            .find(|s| s.trim().is_empty() || s.trim().contains(char::is_whitespace))
-        {
-            return invalid(format!(
-                "scope \"{bad}\" is empty or contains a space; list each scope separately."
-            ));
+        for scope in &self.scopes {
+            if let Err(p) = settings::scope(scope) {
+                return invalid("scope", scope, p);
+            }
         }
-        if self.groups_claim.trim().is_empty() {
-            return invalid("groups_claim is empty.".into());
+        if let Err(p) = settings::claim_name(self.groups_claim.trim()) {
+            return invalid("groups_claim", &self.groups_claim, p);
         }
         Ok(())
     }
@@ -165,8 +172,8 @@ mod tests {
 
     #[test]
     fn parses_with_defaults() {
-        let c = RuntimeConfig::parse(r#"{"issuer":"https://idp.example.com","client_id":"app"}"#)
-            .unwrap();
+        let c =
+            SsoConfig::parse(r#"{"issuer":"https://idp.example.com","client_id":"app"}"#).unwrap();
         assert_eq!(c.auth_method, AuthMethod::Pkce);
         assert_eq!(c.groups_claim, "groups");
         assert!(c.scopes.is_empty());
@@ -175,7 +182,7 @@ mod tests {
 
     #[test]
     fn parses_the_server_shape() {
-        let c = RuntimeConfig::parse(
+        let c = SsoConfig::parse(
             r#"{"issuer":"http://127.0.0.1:9400","client_id":"sso-web","auth_method":"implicit","scopes":["groups"],"groups_claim":"roles"}"#,
         )
         .unwrap();
@@ -188,7 +195,7 @@ mod tests {
     fn flow_follows_auth_method_and_response_mode() {
         let base = r#""issuer":"https://idp.example.com","client_id":"a""#;
         let flow = |extra: &str| {
-            RuntimeConfig::parse(&format!("{{{base}{extra}}}"))
+            SsoConfig::parse(&format!("{{{base}{extra}}}"))
                 .unwrap()
                 .flow()
         };
@@ -199,10 +206,9 @@ mod tests {
             flow(r#","auth_method":"implicit","response_mode":"fragment""#),
             Flow::ImplicitFragment
         );
-        let relay = RuntimeConfig::parse(&format!("{{{base},\"token_relay\":true}}")).unwrap();
+        let relay = SsoConfig::parse(&format!("{{{base},\"token_relay\":true}}")).unwrap();
         assert!(relay.token_relay);
-        let err =
-            RuntimeConfig::parse(&format!("{{{base},\"response_mode\":\"query\"}}")).unwrap_err();
+        let err = SsoConfig::parse(&format!("{{{base},\"response_mode\":\"query\"}}")).unwrap_err();
         assert!(err.detail().contains("response_mode"), "{}", err.detail());
     }
 
@@ -250,7 +256,7 @@ mod tests {
             ("[]", "not an object"),
         ];
         for (json, needle) in cases {
-            let err = RuntimeConfig::parse(json).unwrap_err();
+            let err = SsoConfig::parse(json).unwrap_err();
             assert_eq!(err.code(), "config_invalid", "{json}");
             assert!(err.detail().contains(needle), "{json}: {}", err.detail());
         }
@@ -258,11 +264,10 @@ mod tests {
 
     #[test]
     fn reads_what_the_server_writes() {
-        // sso-server serializes RuntimeConfig with serde; the browser reads it by hand.
+        // sso-server serializes SsoConfig with serde; the browser reads it by hand.
         let configs = [
-            RuntimeConfig::parse(r#"{"issuer":"https://idp.example.com","client_id":"a"}"#)
-                .unwrap(),
-            RuntimeConfig {
+            SsoConfig::parse(r#"{"issuer":"https://idp.example.com","client_id":"a"}"#).unwrap(),
+            SsoConfig {
                 issuer: "https://login.example.org/tenant/v2.0".into(),
                 client_id: "app".into(),
                 auth_method: AuthMethod::Implicit,
@@ -275,7 +280,7 @@ mod tests {
         ];
         for config in configs {
             let json = serde_json::to_string(&config).unwrap();
-            assert_eq!(RuntimeConfig::parse(&json).unwrap(), config, "{json}");
+            assert_eq!(SsoConfig::parse(&json).unwrap(), config, "{json}");
         }
     }
 }
