@@ -6,12 +6,13 @@ mod env;
 mod patch;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use sso_web::contract::config::{AuthMethod, SsoConfig};
 pub use sso_web::contract::settings::Secret;
 use sso_web::contract::settings::{
-    FieldState, SecretState, Setting, SettingState, SettingsDocument, Source, Value, AUTH_METHOD,
-    CLIENT_ID, CLIENT_SECRET, GROUPS_CLAIM, ISSUER, SCOPES, SETTINGS,
+    parse_duration, FieldState, SecretState, Setting, SettingState, SettingsDocument, Source,
+    Value, AUTH_METHOD, CLIENT_ID, CLIENT_SECRET, GROUPS_CLAIM, ISSUER, SCOPES, SETTINGS,
 };
 
 use crate::config::Issuer;
@@ -105,6 +106,11 @@ impl Settings {
             .0
             .and_then(|v| v.as_list().map(<[String]>::to_vec))
             .unwrap_or_default()
+    }
+
+    /// A text setting that holds a duration (`720`, `30d`: `contract::settings::parse_duration`).
+    pub fn duration(&self, setting: &Setting) -> Option<Duration> {
+        self.text(setting).and_then(|text| parse_duration(&text))
     }
 
     /// The claim that lists groups (it has a default, so it is always known).
