@@ -604,6 +604,24 @@ async fn admin_groups_and_groups_claim_are_configurable() {
     );
 }
 
+/// The document has `version`, one member per setting of the table and nothing else, and
+/// the members in `expected` as given.
+fn assert_document(doc: &Value, version: u64, expected: &Value) {
+    assert_eq!(doc["version"], version, "{doc}");
+    let settings = doc["settings"].as_object().expect("settings");
+    let mut names: Vec<&str> = settings.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    let mut table: Vec<&str> = sso_web::contract::settings::SETTINGS
+        .iter()
+        .map(|s| s.name)
+        .collect();
+    table.sort_unstable();
+    assert_eq!(names, table, "{doc}");
+    for (name, state) in expected.as_object().expect("object") {
+        assert_eq!(&settings[name], state, "{name}");
+    }
+}
+
 #[tokio::test]
 async fn fresh_server_document() {
     let s = server(&[]);
@@ -614,19 +632,17 @@ async fn fresh_server_document() {
         answer.headers.get("cache-control").map(|v| v.as_bytes()),
         Some(&b"no-store"[..])
     );
-    assert_eq!(
-        answer.json,
-        json!({
-            "version": 0,
-            "settings": {
-                "issuer": {"value": null, "source": "unset", "env_var": null},
-                "client_id": {"value": null, "source": "unset", "env_var": null},
-                "auth_method": {"value": "pkce", "source": "unset", "env_var": null},
-                "groups_claim": {"value": "groups", "source": "unset", "env_var": null},
-                "scopes": {"value": [], "source": "unset", "env_var": null},
-                "client_secret": {"set": false, "source": "unset", "env_var": null}
-            }
-        })
+    assert_document(
+        &answer.json,
+        0,
+        &json!({
+            "issuer": {"value": null, "source": "unset", "env_var": null},
+            "client_id": {"value": null, "source": "unset", "env_var": null},
+            "auth_method": {"value": "pkce", "source": "unset", "env_var": null},
+            "groups_claim": {"value": "groups", "source": "unset", "env_var": null},
+            "scopes": {"value": [], "source": "unset", "env_var": null},
+            "client_secret": {"set": false, "source": "unset", "env_var": null}
+        }),
     );
 }
 
@@ -644,19 +660,17 @@ async fn put_saves_versions_and_audits() {
     let saved = put_as(&s.app, SETUP, "\"0\"", &body).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.json);
     assert_eq!(etag(&saved), "\"1\"");
-    assert_eq!(
-        saved.json,
-        json!({
-            "version": 1,
-            "settings": {
-                "issuer": {"value": "http://localhost:1/realms/main", "source": "ui", "env_var": null},
-                "client_id": {"value": "sso-web", "source": "ui", "env_var": null},
-                "auth_method": {"value": "implicit", "source": "ui", "env_var": null},
-                "groups_claim": {"value": "roles", "source": "ui", "env_var": null},
-                "scopes": {"value": ["groups", "offline_access"], "source": "ui", "env_var": null},
-                "client_secret": {"set": true, "source": "ui", "env_var": null}
-            }
-        })
+    assert_document(
+        &saved.json,
+        1,
+        &json!({
+            "issuer": {"value": "http://localhost:1/realms/main", "source": "ui", "env_var": null},
+            "client_id": {"value": "sso-web", "source": "ui", "env_var": null},
+            "auth_method": {"value": "implicit", "source": "ui", "env_var": null},
+            "groups_claim": {"value": "roles", "source": "ui", "env_var": null},
+            "scopes": {"value": ["groups", "offline_access"], "source": "ui", "env_var": null},
+            "client_secret": {"set": true, "source": "ui", "env_var": null}
+        }),
     );
     let fetched = get_as(&s.app, SSO, SETUP).await;
     assert_eq!(fetched.json, saved.json);
