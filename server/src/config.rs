@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::settings::{EnvSettings, Secret};
 pub use sso_web::contract::settings::parse_duration;
-use sso_web::contract::settings::{Problem, CLIENT_SECRET, ISSUER};
+use sso_web::contract::settings::{Problem, CLIENT_SECRET, ISSUER, MAX_DURATION, SESSION_LENGTH};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DIST: &str = "dist";
@@ -18,10 +18,6 @@ pub const DEFAULT_DATABASE: &str = "./data/sso.db";
 pub const DEFAULT_ADMIN_GROUPS: &str = "admins";
 /// Shorter setup tokens could be guessed online.
 pub const MIN_BOOTSTRAP_TOKEN_LEN: usize = 16;
-/// W&B Server's `SESSION_LENGTH` default: 720 hours, 30 days.
-pub const DEFAULT_SESSION_LENGTH: Duration = Duration::from_secs(720 * 3600);
-/// Longer lengths are surely a typo (and would overflow cookie dates).
-pub const MAX_SESSION_LENGTH: Duration = Duration::from_secs(10 * 365 * 86_400);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -36,7 +32,7 @@ pub struct Config {
     pub bootstrap_token: Option<Secret>,
     /// The settings' variables (OIDC_*), each of which overrides the stored value.
     pub env: EnvSettings,
-    /// SSO_SESSION_LENGTH, SSO_SESSION_IDLE and SSO_PUBLIC_URL.
+    /// SSO_SESSION_IDLE and SSO_PUBLIC_URL (the length is a setting: SSO_SESSION_LENGTH).
     pub sessions: SessionConfig,
     /// Timeouts, connection and rate limits, trusted proxies, HSTS.
     pub limits: Limits,
@@ -157,26 +153,14 @@ pub fn parse_timeout(value: &str) -> Option<Duration> {
         .then(|| Duration::from_secs(secs))
 }
 
-/// How long server sessions last, and where the server is reached (for the cookie's
+/// When unused server sessions end, and where the server is reached (for the cookie's
 /// attributes and the CSRF check).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SessionConfig {
-    /// Absolute, from sign-in; use does not extend it.
-    pub length: Duration,
     /// Ends a session unused for this long; off when `None`.
     pub idle: Option<Duration>,
     /// The origin users reach the server at, when it is set.
     pub public_url: Option<PublicUrl>,
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        Self {
-            length: DEFAULT_SESSION_LENGTH,
-            idle: None,
-            public_url: None,
-        }
-    }
 }
 
 /// SSO_PUBLIC_URL: the scheme, host and port browsers use, which the server cannot see
@@ -485,20 +469,28 @@ impl Config {
             get(var)
                 .map(|value| {
                     parse_duration(&value)
-                        .filter(|d| *d <= MAX_SESSION_LENGTH)
+                        .filter(|d| *d <= MAX_DURATION)
                         .ok_or(ConfigError::InvalidDuration { var, value })
                 })
                 .transpose()
         };
         let sessions = SessionConfig {
-            length: duration("SSO_SESSION_LENGTH")?.unwrap_or(DEFAULT_SESSION_LENGTH),
             idle: duration("SSO_SESSION_IDLE")?,
             public_url: get("SSO_PUBLIC_URL")
                 .as_deref()
                 .map(PublicUrl::parse)
                 .transpose()?,
         };
-        if sessions.idle.is_some_and(|idle| idle > sessions.length) {
+        // Only against a length the environment fixes: one saved in the admin form may be
+        // shorter than the idle time, which then just never ends a session first.
+        let length = env
+            .get(&SESSION_LENGTH)
+            .and_then(|(_, v)| v.as_text().and_then(parse_duration));
+        if sessions
+            .idle
+            .zip(length)
+            .is_some_and(|(idle, length)| idle > length)
+        {
             return Err(ConfigError::IdleLongerThanLength);
         }
         let limits = parse_limits(&get)?;
@@ -764,37 +756,36 @@ mod tests {
     fn session_lengths_and_public_url() {
         let defaults = parse(&[]).expect("valid").sessions;
         assert_eq!(defaults, SessionConfig::default());
-        assert_eq!(defaults.length, Duration::from_secs(30 * 86_400));
         // The syntax is the contract's (`parse_duration`, tested there).
         let config = parse(&[
             ("SSO_SESSION_LENGTH", "60s"),
             ("SSO_SESSION_IDLE", "20s"),
             ("SSO_PUBLIC_URL", "https://SSO.example.com:443/"),
         ])
-        .expect("valid")
-        .sessions;
-        assert_eq!(config.length, Duration::from_secs(60));
+        .expect("valid");
+        assert_eq!(
+            config.env.get(&SESSION_LENGTH),
+            Some(("SSO_SESSION_LENGTH", &Value::Text("60s".into())))
+        );
+        let config = config.sessions;
         assert_eq!(config.idle, Some(Duration::from_secs(20)));
         let public = config.public_url.expect("set");
         assert_eq!(public.origin(), "https://sso.example.com");
         assert!(public.is_https());
 
-        for (var, value) in [
-            ("SSO_SESSION_LENGTH", "30 days"),
-            ("SSO_SESSION_LENGTH", "0"),
-            ("SSO_SESSION_LENGTH", "3651d"),
-            ("SSO_SESSION_IDLE", "soon"),
-        ] {
-            let err = parse(&[(var, value)]).expect_err("invalid");
-            assert_eq!(
-                err,
-                ConfigError::InvalidDuration {
-                    var,
-                    value: value.to_owned()
-                }
-            );
-            assert!(err.to_string().starts_with(var), "{err}");
+        for value in ["30 days", "0", "3651d"] {
+            let (var, shown, rule) = invalid(&[("SSO_SESSION_LENGTH", value)]);
+            assert_eq!((var, shown.as_deref()), ("SSO_SESSION_LENGTH", Some(value)));
+            assert!(rule.contains("at most 10 years"), "{rule}");
         }
+        let err = parse(&[("SSO_SESSION_IDLE", "soon")]).expect_err("invalid");
+        assert_eq!(
+            err,
+            ConfigError::InvalidDuration {
+                var: "SSO_SESSION_IDLE",
+                value: "soon".to_owned()
+            }
+        );
         assert_eq!(
             parse(&[("SSO_SESSION_LENGTH", "1h"), ("SSO_SESSION_IDLE", "2h")]),
             Err(ConfigError::IdleLongerThanLength)

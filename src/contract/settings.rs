@@ -224,14 +224,28 @@ pub const SCOPES: Setting = Setting {
     shown: true,
 };
 
+pub const SESSION_LENGTH: Setting = Setting {
+    name: "session_length",
+    env: &["SSO_SESSION_LENGTH"],
+    label: "Session length",
+    help: "How long a session lasts from sign-in (W&B's `SESSION_LENGTH`): hours, or a number with a unit `s`, `m`, `h`, `d` (`90s`, `30m`, `12h`, `30d`), at most 10 years. Use does not extend it, and the ID token's `exp` does not shorten it. A change applies to sign-ins from then on.",
+    default: Some("720"),
+    kind: Kind::Text {
+        check: session_length,
+        placeholder: "720",
+    },
+    shown: true,
+};
+
 /// Every setting, in the order of the API, the audit log and the admin form.
-pub static SETTINGS: [&Setting; 6] = [
+pub static SETTINGS: [&Setting; 7] = [
     &ISSUER,
     &CLIENT_ID,
     &AUTH_METHOD,
     &CLIENT_SECRET,
     &GROUPS_CLAIM,
     &SCOPES,
+    &SESSION_LENGTH,
 ];
 
 /// The setting called `name`.
@@ -430,6 +444,19 @@ pub fn extra_scopes(scopes: Vec<String>) -> Vec<String> {
         }
     }
     out
+}
+
+/// Longer durations are surely a typo (and would overflow cookie dates).
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 86_400);
+
+/// The rule of [`SESSION_LENGTH`].
+pub fn session_length(value: &str) -> Result<String, Problem> {
+    match parse_duration(value) {
+        Some(length) if length <= MAX_DURATION => Ok(value.to_owned()),
+        _ => Err(Problem::new(
+            "must be a number of hours (720) or a number with a unit s, m, h or d (90s, 30m, 12h, 30d), more than zero and at most 10 years",
+        )),
+    }
 }
 
 /// `720` (hours, as W&B's `SESSION_LENGTH`), or a number with a unit: `90s`, `30m`, `12h`,

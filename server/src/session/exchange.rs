@@ -15,6 +15,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sso_web::contract::session::{ExchangeRequest, SessionInfo};
+use sso_web::contract::settings::SESSION_LENGTH;
 use sso_web::host_verifier::HostVerifier;
 use sso_web::oidc::id_token::{validate, IdTokenExpectations};
 use sso_web::oidc::json::Record as _;
@@ -84,7 +85,8 @@ pub async fn create(
 
     let rules = &state.sessions;
     // What the browser made of the same token, with the server's own ends.
-    let expires_at = now.saturating_add(rules.length.as_secs());
+    let length = current.duration(&SESSION_LENGTH).unwrap_or_default();
+    let expires_at = now.saturating_add(length.as_secs());
     let mut info = SessionInfo {
         expires_at,
         idle_expires_at: rules.idle.map(|idle| now.saturating_add(idle.as_secs())),

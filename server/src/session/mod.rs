@@ -29,7 +29,6 @@ use sso_web::contract::admin::ActorKind;
 /// The session rules in force, from the environment.
 #[derive(Debug, Clone)]
 pub struct SessionRules {
-    pub length: Duration,
     pub idle: Option<Duration>,
     pub cookie: CookieSpec,
     /// SSO_PUBLIC_URL's origin, for the CSRF check.
@@ -39,7 +38,6 @@ pub struct SessionRules {
 impl SessionRules {
     pub fn new(config: &SessionConfig) -> Self {
         Self {
-            length: config.length,
             idle: config.idle,
             cookie: CookieSpec {
                 secure: config.public_url.as_ref().is_some_and(|u| u.is_https()),
