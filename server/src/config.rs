@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::settings::{EnvSettings, Secret};
 pub use sso_web::contract::settings::parse_duration;
+use sso_web::contract::settings::parse_span;
 use sso_web::contract::settings::{Problem, CLIENT_SECRET, ISSUER, MAX_DURATION, SESSION_LENGTH};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -137,20 +138,7 @@ impl IpNet {
 /// A timeout: seconds (`10`), or with a unit `s` or `m` (`10s`, `2m`); more than zero, at most
 /// an hour.
 pub fn parse_timeout(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => value.split_at(at),
-        None => (value, "s"),
-    };
-    let per = match unit {
-        "s" => 1,
-        "m" => 60,
-        _ => return None,
-    };
-    let secs = number.parse::<u64>().ok()?.checked_mul(per)?;
-    (1..=3600)
-        .contains(&secs)
-        .then(|| Duration::from_secs(secs))
+    parse_span(value, "s", &["s", "m"]).filter(|d| d.as_secs() <= 3600)
 }
 
 /// When unused server sessions end, and where the server is reached (for the cookie's

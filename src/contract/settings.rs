@@ -462,11 +462,20 @@ pub fn session_length(value: &str) -> Result<String, Problem> {
 /// `720` (hours, as W&B's `SESSION_LENGTH`), or a number with a unit: `90s`, `30m`, `12h`,
 /// `30d`. Zero is refused: a session that ends as it starts is a mistake.
 pub fn parse_duration(value: &str) -> Option<Duration> {
+    parse_span(value, "h", &["s", "m", "h", "d"])
+}
+
+/// A whole number of `bare` units, or a whole number followed by one of `units` (`s`, `m`,
+/// `h`, `d`); more than zero.
+pub fn parse_span(value: &str, bare: &str, units: &[&str]) -> Option<Duration> {
     let value = value.trim();
     let (number, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
         Some(at) => value.split_at(at),
-        None => (value, "h"),
+        None => (value, bare),
     };
+    if !units.contains(&unit) {
+        return None;
+    }
     let seconds_per = match unit {
         "s" => 1,
         "m" => 60,
@@ -474,8 +483,7 @@ pub fn parse_duration(value: &str) -> Option<Duration> {
         "d" => 86_400,
         _ => return None,
     };
-    let number: u64 = number.parse().ok()?;
-    let secs = number.checked_mul(seconds_per)?;
+    let secs = number.parse::<u64>().ok()?.checked_mul(seconds_per)?;
     (secs > 0).then(|| Duration::from_secs(secs))
 }
 
