@@ -11,9 +11,15 @@ scripts/setup.sh
 
 step "format and lint"
 cargo fmt --all -- --check
-# src/oidc is the pure protocol core: no browser or UI crates (ARCHITECTURE.md).
-if grep -rnE '\b(leptos|leptos_router|web_sys|js_sys|wasm_bindgen|wasm_bindgen_futures|gloo_[a-z]+)::' src/oidc; then
-  echo "src/oidc must stay pure: the lines above import browser or UI crates" >&2
+# src/oidc is the pure protocol core, src/contract the wire contract both crates compile and
+# src/flow the flows behind their port: no browser or UI crates in any (ARCHITECTURE.md).
+if grep -rnE '\b(leptos|leptos_router|web_sys|js_sys|wasm_bindgen|wasm_bindgen_futures|gloo_[a-z]+)::' src/oidc src/contract src/flow; then
+  echo "src/oidc, src/contract and src/flow must stay pure: the lines above import browser or UI crates" >&2
+  exit 1
+fi
+# The arrows point one way: the pure layers never reach up into the browser glue or the views.
+if grep -rnE 'crate::(auth|api|components|pages|router|app)\b' src/oidc src/contract src/flow; then
+  echo "a pure layer imports the browser glue or the views: the lines above" >&2
   exit 1
 fi
 cargo clippy --workspace --all-targets --locked -- -D warnings
