@@ -9,6 +9,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::settings::{EnvSettings, Secret};
+use crate::store::postgres::PgUrl;
 pub use sso_web::contract::settings::parse_duration;
 use sso_web::contract::settings::parse_span;
 use sso_web::contract::settings::{Problem, CLIENT_SECRET, ISSUER, MAX_DURATION, SESSION_LENGTH};
@@ -20,12 +21,42 @@ pub const DEFAULT_ADMIN_GROUPS: &str = "admins";
 /// Shorter setup tokens could be guessed online.
 pub const MIN_BOOTSTRAP_TOKEN_LEN: usize = 16;
 
+/// SSO_DATABASE: a SQLite file (one process), or a PostgreSQL URL (several replicas).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(Box<PgUrl>),
+}
+
+impl Database {
+    /// `None` (unset) is the default SQLite file.
+    pub fn parse(value: Option<&str>) -> Result<Self, ConfigError> {
+        match value {
+            Some(url) if PgUrl::is_postgres(url) => PgUrl::parse(url)
+                .map(|url| Database::Postgres(Box::new(url)))
+                .map_err(|e| ConfigError::InvalidDatabase { reason: e.0 }),
+            Some(path) => Ok(Database::Sqlite(PathBuf::from(path))),
+            None => Ok(Database::Sqlite(PathBuf::from(DEFAULT_DATABASE))),
+        }
+    }
+}
+
+impl fmt::Display for Database {
+    /// Never a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Database::Sqlite(path) => write!(f, "SQLite {}", path.display()),
+            Database::Postgres(url) => write!(f, "PostgreSQL {url}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub listen: SocketAddr,
     pub dist: PathBuf,
     /// The SQLite file for the settings saved in the admin UI.
-    pub database: PathBuf,
+    pub database: Database,
     /// Members of any of these groups may use /api/v1/admin/*.
     pub admin_groups: Vec<String>,
     /// SSO_BOOTSTRAP_TOKEN; when unset a setup token is generated and only its
@@ -325,6 +356,10 @@ pub enum ConfigError {
     InvalidTrustedProxy {
         value: String,
     },
+    /// The URL is not shown: it may hold a password.
+    InvalidDatabase {
+        reason: String,
+    },
     DistMissingIndex {
         index: PathBuf,
     },
@@ -389,6 +424,10 @@ impl fmt::Display for ConfigError {
             Self::InvalidNumber { var, value, rule } => {
                 write!(f, "{var} must be {rule}, got {value:?}")
             }
+            Self::InvalidDatabase { reason } => write!(
+                f,
+                "SSO_DATABASE must be a SQLite file path or a postgres:// URL: {reason} (the value is not shown)"
+            ),
             Self::InvalidTrustedProxy { value } => write!(
                 f,
                 "SSO_TRUSTED_PROXIES must list IP addresses or networks (10.0.0.0/8, ::1), separated by commas, got {value:?}"
@@ -433,8 +472,7 @@ impl Config {
                 .map_err(|_| ConfigError::InvalidListen { value })?,
         };
         let dist = PathBuf::from(get("SSO_DIST").unwrap_or_else(|| DEFAULT_DIST.to_owned()));
-        let database =
-            PathBuf::from(get("SSO_DATABASE").unwrap_or_else(|| DEFAULT_DATABASE.to_owned()));
+        let database = Database::parse(get("SSO_DATABASE").as_deref())?;
         let admin_groups =
             parse_list(&get("SSO_ADMIN_GROUPS").unwrap_or_else(|| DEFAULT_ADMIN_GROUPS.to_owned()));
         if admin_groups.is_empty() {
@@ -591,7 +629,10 @@ mod tests {
         let config = parse(&[]).expect("empty env is valid");
         assert_eq!(config.listen, "127.0.0.1:8080".parse().expect("literal"));
         assert_eq!(config.dist, PathBuf::from("dist"));
-        assert_eq!(config.database, PathBuf::from("./data/sso.db"));
+        assert_eq!(
+            config.database,
+            Database::Sqlite(PathBuf::from("./data/sso.db"))
+        );
         assert_eq!(config.admin_groups, ["admins"]);
         assert_eq!(config.bootstrap_token, None);
         assert_eq!(config.env, EnvSettings::default());
@@ -615,7 +656,10 @@ mod tests {
         .expect("valid");
         assert_eq!(config.listen, "0.0.0.0:9000".parse().expect("literal"));
         assert_eq!(config.dist, PathBuf::from("/srv/sso"));
-        assert_eq!(config.database, PathBuf::from("/var/lib/sso/sso.db"));
+        assert_eq!(
+            config.database,
+            Database::Sqlite(PathBuf::from("/var/lib/sso/sso.db"))
+        );
         assert_eq!(config.admin_groups, ["admins", "sso-admins"]);
         assert_eq!(
             config.bootstrap_token.as_ref().map(Secret::expose),

@@ -259,6 +259,8 @@ pub enum AdminError {
     RateLimited(Duration),
     /// 500: the details went to the log.
     Internal,
+    /// 503: the database cannot be reached; the next request tries again.
+    StoreUnavailable,
 }
 
 impl From<CsrfError> for AdminError {
@@ -288,11 +290,13 @@ impl AdminError {
             Self::SessionNotFound => StatusCode::NOT_FOUND,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     pub fn code(&self) -> &'static str {
         match self {
+            Self::StoreUnavailable => code::STORE_UNAVAILABLE,
             Self::Csrf(e) => e.code(),
             Self::SessionNotFound => code::SESSION_NOT_FOUND,
             Self::RateLimited(_) => RATE_LIMITED,
@@ -340,6 +344,7 @@ impl AdminError {
                 "the settings database could not be read or written; the server log has the details"
                     .to_owned()
             }
+            Self::StoreUnavailable => STORE_UNAVAILABLE_MESSAGE.to_owned(),
         }
     }
 }
@@ -450,7 +455,13 @@ pub enum SessionError {
     RateLimited(Duration),
     /// 500: the details went to the log.
     Internal,
+    /// 503: the database cannot be reached.
+    StoreUnavailable,
 }
+
+/// What a request that needs the database is told while it is away.
+const STORE_UNAVAILABLE_MESSAGE: &str =
+    "the database is unavailable; try again in a few seconds (the server log has the reason)";
 
 impl SessionError {
     pub fn status(&self) -> StatusCode {
@@ -469,11 +480,13 @@ impl SessionError {
             Self::IdpUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     pub fn code(&self) -> &'static str {
         match self {
+            Self::StoreUnavailable => code::STORE_UNAVAILABLE,
             Self::NoSession => code::NO_SESSION,
             Self::Expired => code::SESSION_EXPIRED,
             Self::Revoked => code::SESSION_REVOKED,
@@ -511,6 +524,7 @@ impl SessionError {
             Self::PayloadTooLarge { limit } => format!("the body is larger than {limit} bytes"),
             Self::SsoNotConfigured => ApiError::SsoNotConfigured.message().to_owned(),
             Self::Internal => "the session store could not be read or written; the server log has the details".to_owned(),
+            Self::StoreUnavailable => STORE_UNAVAILABLE_MESSAGE.to_owned(),
         }
     }
 }
@@ -559,6 +573,7 @@ impl From<AdminError> for SessionError {
     fn from(e: AdminError) -> Self {
         match e {
             AdminError::IdpUnavailable(m) => Self::IdpUnavailable(m),
+            AdminError::StoreUnavailable => Self::StoreUnavailable,
             _ => Self::Internal,
         }
     }
@@ -575,6 +590,10 @@ pub enum StartupError {
         source: std::io::Error,
     },
     Serve(std::io::Error),
+    /// `migrate-store --from` names a SQLite file that does not exist.
+    MigrateSourceMissing {
+        path: std::path::PathBuf,
+    },
 }
 
 impl fmt::Display for StartupError {
@@ -594,6 +613,11 @@ impl fmt::Display for StartupError {
                 "cannot listen on {addr}: {source} (set SSO_LISTEN to a free address and port)"
             ),
             Self::Serve(e) => write!(f, "server stopped with an error: {e}"),
+            Self::MigrateSourceMissing { path } => write!(
+                f,
+                "{} does not exist: give --from the SQLite file sso-server used (its SSO_DATABASE)",
+                path.display()
+            ),
         }
     }
 }
@@ -607,6 +631,7 @@ impl std::error::Error for StartupError {
             Self::HttpClient(e) => Some(e),
             Self::Bind { source, .. } => Some(source),
             Self::Serve(e) => Some(e),
+            Self::MigrateSourceMissing { .. } => None,
         }
     }
 }

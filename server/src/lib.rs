@@ -38,8 +38,12 @@ where
 {
     match tokio::task::spawn_blocking(work).await {
         Ok(Ok(value)) => Ok(value),
+        Ok(Err(e @ StoreError::Unavailable(_))) => {
+            log(&format!("sso-server: store: {e}"));
+            Err(AdminError::StoreUnavailable)
+        }
         Ok(Err(e)) => {
-            log(&format!("sso-server: settings store: {e}"));
+            log(&format!("sso-server: store: {e}"));
             Err(AdminError::Internal)
         }
         Err(e) => {

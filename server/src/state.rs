@@ -20,7 +20,7 @@ pub struct AppState {
     /// The OIDC_* variables: each wins over the stored value of its field.
     pub env: EnvSettings,
     pub admin_groups: Vec<String>,
-    pub store: Arc<Store>,
+    pub store: Arc<dyn Store>,
     /// SSO_SESSION_LENGTH, SSO_SESSION_IDLE and the cookie's attributes.
     pub sessions: SessionRules,
     /// Timeouts, caps, trusted proxies, HSTS.
@@ -57,7 +57,7 @@ pub enum SetupToken {
 impl AppState {
     pub fn new(config: &Config) -> Result<Self, StartupError> {
         let dist = Dist::open(&config.dist)?;
-        let store = Store::open(&config.database)?;
+        let store = crate::store::open(&config.database)?;
         let snapshot = store.load()?;
         let current = Settings::new(&config.env, snapshot);
         let static_issuer = static_config_issuer(dist.root());
@@ -73,7 +73,7 @@ impl AppState {
             dist,
             env: config.env.clone(),
             admin_groups: config.admin_groups.clone(),
-            store: Arc::new(store),
+            store,
             sessions: SessionRules::new(&config.sessions),
             limits: config.limits.clone(),
             exchange_limit: RateLimiter::per_minute(config.limits.rate_per_minute),
@@ -235,4 +235,53 @@ fn static_config_issuer(root: &Path) -> Option<Issuer> {
             None
         }
     }
+}
+
+/// How often each replica asks the store for the settings' version: a save on another
+/// replica is in force here (public config, page data block, CSP) within this, plus the time
+/// of one load.
+pub const SETTINGS_WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Follows saves made by other processes on the same store (other replicas): the version is
+/// one cheap read; only a newer one is loaded and published. While the store is away the
+/// settings in force stay as they were, and the first check after its return catches up.
+pub fn spawn_settings_watch(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SETTINGS_WATCH_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut failing = false;
+        loop {
+            every.tick().await;
+            let known = state.current().version();
+            let store = Arc::clone(&state.store);
+            let newer =
+                tokio::task::spawn_blocking(move || -> Result<_, crate::store::StoreError> {
+                    if store.version()? > known {
+                        store.load().map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                })
+                .await;
+            match newer {
+                Ok(Ok(Some(snapshot))) => {
+                    failing = false;
+                    let version = snapshot.version;
+                    state.publish(snapshot);
+                    log(&format!(
+                        "sso-server: settings version {version} saved elsewhere is now in force here"
+                    ));
+                }
+                Ok(Ok(None)) => failing = false,
+                // Logged once per outage, not every second.
+                Ok(Err(e)) if !failing => {
+                    failing = true;
+                    log(&format!(
+                        "sso-server: cannot check the settings' version ({e}); the settings in force stay until the store is back"
+                    ));
+                }
+                _ => {}
+            }
+        }
+    });
 }

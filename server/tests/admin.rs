@@ -1410,7 +1410,8 @@ async fn generated_setup_token_is_stored_hashed_and_can_be_reset() {
         StatusCode::OK
     );
 
-    let new = sso_server::reset_setup_token(&db).expect("reset");
+    let new = sso_server::reset_setup_token(&sso_server::config::Database::Sqlite(db.clone()))
+        .expect("reset");
     assert_ne!(new, token);
     // The running server reads the hash from the store: no restart needed.
     let answer = get_as(&app, "/api/v1/admin/whoami", &token).await;

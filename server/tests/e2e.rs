@@ -237,7 +237,10 @@ fn binary_announces_serves_logs_without_queries_and_stops_on_sigterm() {
     let (port, tail) = rest.split_once(' ').expect("port then details");
     assert_eq!(
         tail.trim_end(),
-        format!("(issuer {issuer}, client sso-web)")
+        format!(
+            "(issuer {issuer}, client sso-web; SQLite {})",
+            database_for(&d.dist).display()
+        )
     );
     let base = format!("http://127.0.0.1:{port}");
 

@@ -87,6 +87,7 @@ pub mod code {
     pub const IDP_UNAVAILABLE: &str = "idp_unavailable";
     pub const SESSION_NOT_FOUND: &str = "session_not_found";
     pub const INTERNAL_ERROR: &str = "internal_error";
+    pub const STORE_UNAVAILABLE: &str = "store_unavailable";
     pub const CSRF_ORIGIN_MISMATCH: &str = "csrf_origin_mismatch";
     pub const CSRF_HEADER_MISSING: &str = "csrf_header_missing";
     pub const NO_SESSION: &str = "no_session";
@@ -98,7 +99,7 @@ pub mod code {
     pub const NONCE_MISMATCH: &str = "nonce_mismatch";
 
     /// All of them, for the README's table and the tests.
-    pub const ALL: [&str; 29] = [
+    pub const ALL: [&str; 30] = [
         NOT_FOUND,
         SSO_NOT_CONFIGURED,
         METHOD_NOT_ALLOWED,
@@ -119,6 +120,7 @@ pub mod code {
         IDP_UNAVAILABLE,
         SESSION_NOT_FOUND,
         INTERNAL_ERROR,
+        STORE_UNAVAILABLE,
         CSRF_ORIGIN_MISMATCH,
         CSRF_HEADER_MISSING,
         NO_SESSION,

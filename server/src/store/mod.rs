@@ -1,106 +1,122 @@
-//! The settings saved in the admin UI, their version, the audit log, the setup token's hash and the server sessions, in SQLite (WAL, synchronous=FULL, schema versioned by `PRAGMA user_version`).
+//! Where sso-server keeps what it must not forget: the settings saved in the admin UI and their
+//! version, the audit log, the setup token's hash and the server sessions. One seam, [`Store`],
+//! with two implementations: SQLite (one file, one process; the embedded default) and
+//! PostgreSQL (several replicas on one database). `server/tests/store.rs` runs one suite on
+//! both.
 //!
-//! Every method is blocking; async callers go through `tokio::task::spawn_blocking`.
-//! One connection behind a mutex serialises this process's writes, and
-//! `BEGIN IMMEDIATE` serialises them with another process on the same file
-//! (`sso-server reset-setup-token` while the server runs).
+//! Every method is blocking; async callers go through `crate::blocking`
+//! (`tokio::task::spawn_blocking`).
 
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use sso_web::contract::admin::{ActorKind, AuditEntry};
 
-use sso_web::contract::admin::{ActorKind, AuditEntry, AuditEvent};
-use sso_web::contract::settings::SETTINGS;
+use crate::config::Database;
+use crate::settings::{SettingsPatch, Snapshot};
 
-use crate::settings::{SettingsPatch, Snapshot, StoredSettings};
+pub mod postgres;
+pub mod sqlite;
 
-mod sessions;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
 
-pub use sessions::{Created, EndReason, NewSession, StoredSession};
+/// The store's operations. Each is one transaction; writes that must not race (a settings
+/// save against its expected version, a token traded once) are decided inside it.
+pub trait Store: Send + Sync + fmt::Debug {
+    /// What it is, for the start-up line: `SQLite ./data/sso.db`, `PostgreSQL sso at db:5432`
+    /// (never a password).
+    fn describe(&self) -> String;
+    /// The settings' version alone: what each replica checks every second.
+    fn version(&self) -> Result<u64, StoreError>;
+    fn load(&self) -> Result<Snapshot, StoreError>;
+    /// Applies `patch` if the stored version is still `expected_version`, compared inside the
+    /// write transaction so two racing writers cannot both win.
+    fn update(
+        &self,
+        expected_version: u64,
+        patch: &SettingsPatch,
+        actor: &Actor,
+    ) -> Result<UpdateOutcome, StoreError>;
+    /// Newest first, `limit` entries with ids below `before`; the second value is the `before`
+    /// for the next page, if there is one.
+    fn audit(
+        &self,
+        limit: u32,
+        before: Option<i64>,
+    ) -> Result<(Vec<AuditEntry>, Option<i64>), StoreError>;
 
-/// Each entry upgrades the schema by one `user_version`; never edit a
-/// released entry, append a new one.
-const MIGRATIONS: &[&str] = &[
-    "
-    CREATE TABLE settings (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        version INTEGER NOT NULL,
-        issuer TEXT,
-        client_id TEXT,
-        auth_method TEXT,
-        client_secret TEXT,
-        groups_claim TEXT,
-        scopes TEXT,
-        updated_at TEXT
-    );
-    INSERT INTO settings (id, version) VALUES (1, 0);
-    CREATE TABLE audit_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        actor_kind TEXT NOT NULL,
-        fields TEXT NOT NULL,
-        version INTEGER NOT NULL
-    );
-    CREATE TABLE setup_token (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        sha256 BLOB NOT NULL,
-        created_at TEXT NOT NULL
-    );
-",
-    "
-    CREATE TABLE sessions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        id_hash BLOB NOT NULL UNIQUE,
-        issuer TEXT NOT NULL,
-        client_id TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        display TEXT NOT NULL,
-        info TEXT NOT NULL,
-        id_token TEXT,
-        signed_in_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL,
-        last_used_at INTEGER NOT NULL,
-        ended_at INTEGER,
-        end_reason TEXT
-    );
-    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
-    CREATE TABLE used_id_tokens (
-        sha256 BLOB PRIMARY KEY,
-        expires_at INTEGER NOT NULL
-    );
-    ALTER TABLE audit_log ADD COLUMN event TEXT NOT NULL DEFAULT 'settings_changed';
-    ALTER TABLE audit_log ADD COLUMN actor_id TEXT;
-    ALTER TABLE audit_log ADD COLUMN target TEXT;
-",
-    // One row per saved setting, its value as JSON: a setting added to the table needs no
-    // migration. The secret moves with the rest and leaves no copy in `settings`.
-    "
-    CREATE TABLE setting_values (
-        name TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    INSERT INTO setting_values (name, value)
-        SELECT 'issuer', json_quote(issuer) FROM settings WHERE id = 1 AND issuer IS NOT NULL
-        UNION ALL SELECT 'client_id', json_quote(client_id) FROM settings WHERE id = 1 AND client_id IS NOT NULL
-        UNION ALL SELECT 'auth_method', json_quote(auth_method) FROM settings WHERE id = 1 AND auth_method IS NOT NULL
-        UNION ALL SELECT 'client_secret', json_quote(client_secret) FROM settings WHERE id = 1 AND client_secret IS NOT NULL
-        UNION ALL SELECT 'groups_claim', json_quote(groups_claim) FROM settings WHERE id = 1 AND groups_claim IS NOT NULL
-        UNION ALL SELECT 'scopes', scopes FROM settings WHERE id = 1 AND scopes IS NOT NULL;
-    ALTER TABLE settings DROP COLUMN issuer;
-    ALTER TABLE settings DROP COLUMN client_id;
-    ALTER TABLE settings DROP COLUMN auth_method;
-    ALTER TABLE settings DROP COLUMN client_secret;
-    ALTER TABLE settings DROP COLUMN groups_claim;
-    ALTER TABLE settings DROP COLUMN scopes;
-",
-];
+    fn setup_token_hash(&self) -> Result<Option<[u8; 32]>, StoreError>;
+    /// Stores `hash` unless a setup token exists already; true when stored.
+    fn create_setup_token(&self, hash: &[u8; 32]) -> Result<bool, StoreError>;
+    /// Replaces any setup token: the old one stops working at once.
+    fn replace_setup_token(&self, hash: &[u8; 32]) -> Result<(), StoreError>;
 
-/// How long a write waits for another process's transaction.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+    /// Records the ID token as traded and creates the session, in one transaction: of two
+    /// racing exchanges of one token, exactly one gets a session. Also audits the sign-in.
+    fn create_session(&self, new: &NewSession<'_>, version: u64) -> Result<Created, StoreError>;
+    /// The session whose cookie hashes to `id_hash`, ended or not.
+    fn session_by_hash(&self, id_hash: &[u8; 32]) -> Result<Option<StoredSession>, StoreError>;
+    /// Marks the session used at `now` (for idle expiry and the admin's list).
+    fn touch_session(&self, id: i64, now: u64) -> Result<(), StoreError>;
+    /// Ends one live session; false when it had ended already (nothing is audited then).
+    fn end_session(
+        &self,
+        id: i64,
+        reason: EndReason,
+        now: u64,
+        actor: &Actor,
+        version: u64,
+    ) -> Result<bool, StoreError>;
+    /// The stored ID token of a session, handed out once (then forgotten).
+    fn take_id_token_hint(&self, id: i64) -> Result<Option<String>, StoreError>;
+    /// Live sessions at `now`, newest first, at most `limit`. `idle` is SSO_SESSION_IDLE in
+    /// seconds, when it is on.
+    fn active_sessions(
+        &self,
+        now: u64,
+        idle: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<StoredSession>, StoreError>;
+    /// Ends every live session but `keep` (the admin's own, if any); audits one entry with
+    /// the count when there was any.
+    fn end_other_sessions(
+        &self,
+        keep: Option<i64>,
+        now: u64,
+        actor: &Actor,
+        version: u64,
+    ) -> Result<usize, StoreError>;
+    /// Ends the live sessions made under another issuer or client ID than these.
+    fn end_sessions_not_under(
+        &self,
+        issuer: Option<&str>,
+        client_id: Option<&str>,
+        now: u64,
+        actor: &Actor,
+        version: u64,
+    ) -> Result<usize, StoreError>;
+    /// Deletes each session once it has been over for as long as it lasted (so an ended
+    /// session still answers `session_expired` or `session_revoked` to a cookie the browser
+    /// kept that long), and traded ID tokens past their expiry. Returns how many rows of each
+    /// went.
+    fn purge(&self, now: u64) -> Result<(usize, usize), StoreError>;
+
+    /// Everything, for `migrate-store`.
+    fn export(&self) -> Result<Dump, StoreError>;
+    /// Writes `dump` into this store, which must hold nothing yet.
+    fn import(&self, dump: &Dump) -> Result<(), StoreError>;
+}
+
+/// Opens the store `SSO_DATABASE` names, creating and migrating its schema.
+pub fn open(database: &Database) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match database {
+        Database::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
+        Database::Postgres(url) => Arc::new(PgStore::open(url)?),
+    })
+}
 
 /// Who made a change, as the audit log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,34 +132,6 @@ pub struct Actor {
 /// What a settings change's audit entry says when it erased the stored secret.
 pub const SECRET_ERASED: &str =
     "client secret erased: the issuer or client ID changed, and a secret belongs to one identity provider";
-
-/// One audit row, inside the caller's transaction.
-fn insert_audit(
-    conn: &Connection,
-    actor: &Actor,
-    event: AuditEvent,
-    fields: &[&str],
-    version: u64,
-    target: Option<&str>,
-) -> Result<(), StoreError> {
-    let field_list =
-        serde_json::to_string(fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    conn.execute(
-        "INSERT INTO audit_log (at, actor, actor_kind, fields, version, event, actor_id, target)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            rfc3339_utc(SystemTime::now()),
-            actor.name,
-            actor.kind.as_str(),
-            field_list,
-            to_sql_version(version)?,
-            event.as_str(),
-            actor.id,
-            target,
-        ],
-    )?;
-    Ok(())
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpdateOutcome {
@@ -165,11 +153,18 @@ pub enum StoreError {
         source: std::io::Error,
     },
     Sqlite(rusqlite::Error),
+    /// PostgreSQL answered with an error; the message names no password.
+    Postgres(String),
+    /// The database cannot be reached (refused, timed out, all connections busy): answered
+    /// `503 store_unavailable`, and retried by the next request.
+    Unavailable(String),
     TooNew {
         found: i64,
         known: usize,
     },
     Corrupt(String),
+    /// `migrate-store` does not write into a database that holds data already.
+    NotEmpty(String),
 }
 
 impl fmt::Display for StoreError {
@@ -181,11 +176,14 @@ impl fmt::Display for StoreError {
                 dir.display()
             ),
             Self::Sqlite(e) => write!(f, "database error: {e}"),
+            Self::Postgres(e) => write!(f, "PostgreSQL error: {e}"),
+            Self::Unavailable(why) => write!(f, "the database is unavailable: {why}"),
             Self::TooNew { found, known } => write!(
                 f,
                 "the database has schema version {found}, but this sso-server knows only up to {known}: it was written by a newer release"
             ),
             Self::Corrupt(what) => write!(f, "the database holds an unexpected value: {what}"),
+            Self::NotEmpty(what) => write!(f, "{what}"),
         }
     }
 }
@@ -200,295 +198,103 @@ impl std::error::Error for StoreError {
     }
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::Sqlite(e)
-    }
+/// Why a session ended before its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The user signed out.
+    SignedOut,
+    /// An administrator ended it.
+    Revoked,
+    /// The issuer or client ID it was made under is no longer the configured one.
+    SettingsChanged,
 }
 
-pub struct Store {
-    path: PathBuf,
-    conn: Mutex<Connection>,
-}
-
-impl fmt::Debug for Store {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
-    }
-}
-
-impl Store {
-    /// Opens (creating the folder and file when missing) and migrates.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.exists() {
-                create_private_dir(dir).map_err(|source| StoreError::CreateDir {
-                    dir: dir.to_owned(),
-                    source,
-                })?;
-            }
-        }
-        let mut conn = Connection::open(path)?;
-        restrict_permissions(path);
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        // WAL: readers never block the writer. FULL: a commit is on disk
-        // before it is acknowledged, so a crash or power cut loses nothing
-        // that a client was told was saved.
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Corrupt(format!(
-                "journal_mode is {mode}, WAL could not be enabled"
-            )));
-        }
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        migrate(&mut conn)?;
-        Ok(Self {
-            path: path.to_owned(),
-            conn: Mutex::new(conn),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic mid-transaction rolls it back when the Transaction drops,
-        // so the connection is still consistent.
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub fn load(&self) -> Result<Snapshot, StoreError> {
-        read_snapshot(&self.conn())
-    }
-
-    /// Applies `patch` if the stored version is still `expected_version`,
-    /// compared inside the write transaction so two racing writers cannot
-    /// both win.
-    pub fn update(
-        &self,
-        expected_version: u64,
-        patch: &SettingsPatch,
-        actor: &Actor,
-    ) -> Result<UpdateOutcome, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = read_snapshot(&tx)?;
-        if current.version != expected_version {
-            return Ok(UpdateOutcome::Stale {
-                current_version: current.version,
-            });
-        }
-        let (next, fields) = patch.apply(&current.settings);
-        if fields.is_empty() {
-            return Ok(UpdateOutcome::Unchanged(current));
-        }
-        let erased = patch.erases_secret(&current.settings);
-        let version = current.version + 1;
-        let at = rfc3339_utc(SystemTime::now());
-        tx.execute(
-            "UPDATE settings SET version = ?1, updated_at = ?2 WHERE id = 1",
-            params![to_sql_version(version)?, at],
-        )?;
-        for name in &fields {
-            match (next.get(name), SETTINGS.iter().find(|s| s.name == *name)) {
-                (Some(value), Some(setting)) => {
-                    tx.execute(
-                        "INSERT INTO setting_values (name, value) VALUES (?1, ?2)
-                         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                        params![name, setting.to_stored(value).to_string()],
-                    )?;
-                }
-                _ => {
-                    tx.execute("DELETE FROM setting_values WHERE name = ?1", params![name])?;
-                }
-            }
-        }
-        insert_audit(
-            &tx,
-            actor,
-            AuditEvent::SettingsChanged,
-            &fields,
-            version,
-            erased.then_some(SECRET_ERASED),
-        )?;
-        tx.commit()?;
-        Ok(UpdateOutcome::Changed {
-            snapshot: Snapshot {
-                version,
-                settings: next,
-            },
-            fields,
-        })
-    }
-
-    /// Newest first, `limit` entries with ids below `before`; the second value
-    /// is the `before` for the next page, if there is one.
-    pub fn audit(
-        &self,
-        limit: u32,
-        before: Option<i64>,
-    ) -> Result<(Vec<AuditEntry>, Option<i64>), StoreError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare_cached(
-            "SELECT id, at, actor, actor_kind, fields, version, event, actor_id, target
-             FROM audit_log WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
-        )?;
-        let rows = statement.query_map(params![before, i64::from(limit) + 1], |row| {
-            Ok((
-                (
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                ),
-                (
-                    row.get::<_, i64>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, Option<String>>(7)?,
-                    row.get::<_, Option<String>>(8)?,
-                ),
-            ))
-        })?;
-        let mut entries = Vec::new();
-        for row in rows {
-            let ((id, at, actor, actor_kind, fields), (version, event, actor_id, target)) = row?;
-            let fields: Vec<String> = serde_json::from_str(&fields)
-                .map_err(|e| StoreError::Corrupt(format!("audit entry {id} fields: {e}")))?;
-            let actor_kind = ActorKind::from_name(&actor_kind).ok_or_else(|| {
-                StoreError::Corrupt(format!("audit entry {id} actor_kind {actor_kind:?}"))
-            })?;
-            entries.push(AuditEntry {
-                id,
-                at,
-                event: AuditEvent::from_name(&event),
-                actor,
-                actor_kind,
-                actor_id,
-                target,
-                fields,
-                version: from_sql_version(version)?,
-            });
-        }
-        let next_before = if entries.len() > limit as usize {
-            entries.truncate(limit as usize);
-            entries.last().map(|e| e.id)
-        } else {
-            None
-        };
-        Ok((entries, next_before))
-    }
-
-    pub fn setup_token_hash(&self) -> Result<Option<[u8; 32]>, StoreError> {
-        let hash: Option<Vec<u8>> = self
-            .conn()
-            .query_row("SELECT sha256 FROM setup_token WHERE id = 1", [], |row| {
-                row.get(0)
-            })
-            .optional()?;
-        hash.map(|h| {
-            <[u8; 32]>::try_from(h.as_slice())
-                .map_err(|_| StoreError::Corrupt("setup token hash is not 32 bytes".into()))
-        })
-        .transpose()
-    }
-
-    /// Stores `hash` unless a setup token exists already; true when stored.
-    pub fn create_setup_token(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
-        let inserted = self.conn().execute(
-            "INSERT OR IGNORE INTO setup_token (id, sha256, created_at) VALUES (1, ?1, ?2)",
-            params![hash.as_slice(), rfc3339_utc(SystemTime::now())],
-        )?;
-        Ok(inserted == 1)
-    }
-
-    /// Replaces any setup token: the old one stops working at once.
-    pub fn replace_setup_token(&self, hash: &[u8; 32]) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO setup_token (id, sha256, created_at) VALUES (1, ?1, ?2)",
-            params![hash.as_slice(), rfc3339_utc(SystemTime::now())],
-        )?;
-        Ok(())
-    }
-}
-
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if current > MIGRATIONS.len() as i64 {
-        return Err(StoreError::TooNew {
-            found: current,
-            known: MIGRATIONS.len(),
-        });
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Another process may have migrated while this one waited for the lock.
-        let now: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        if now > index as i64 {
-            continue;
-        }
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
-}
-
-fn read_snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
-    let version: i64 = conn.query_row("SELECT version FROM settings WHERE id = 1", [], |row| {
-        row.get(0)
-    })?;
-    let mut statement = conn.prepare_cached("SELECT name, value FROM setting_values")?;
-    let rows = statement.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-    })?;
-    let mut settings = StoredSettings::new();
-    for row in rows {
-        let (name, json) = row?;
-        // A name this release does not know (written by a newer one, or of a setting since
-        // removed) is left alone; a value that no longer passes its rule counts as unset.
-        let Some(setting) = SETTINGS.iter().find(|s| s.name == name) else {
-            continue;
-        };
-        let json: serde_json::Value = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("setting {name}: {e}")))?;
-        if let Some(value) = setting.from_stored(&json) {
-            settings.insert(setting.name, value);
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignedOut => "signed_out",
+            Self::Revoked => "revoked",
+            Self::SettingsChanged => "settings_changed",
         }
     }
-    Ok(Snapshot {
-        version: from_sql_version(version)?,
-        settings,
-    })
-}
 
-fn to_sql_version(version: u64) -> Result<i64, StoreError> {
-    i64::try_from(version).map_err(|_| StoreError::Corrupt("version overflow".into()))
-}
-
-fn from_sql_version(version: i64) -> Result<u64, StoreError> {
-    u64::try_from(version).map_err(|_| StoreError::Corrupt(format!("version {version}")))
-}
-
-/// The folder holds the client secret: owner only.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// SQLite gives its -wal and -shm files the database file's mode.
-fn restrict_permissions(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::SignedOut, Self::Revoked, Self::SettingsChanged]
+            .into_iter()
+            .find(|r| r.as_str() == name)
     }
-    #[cfg(not(unix))]
-    let _ = path;
+}
+
+/// A session to create, with the ID token it is made from.
+pub struct NewSession<'a> {
+    /// SHA-256 of the cookie value.
+    pub id_hash: [u8; 32],
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub subject: &'a str,
+    /// Who, for people: the audit log and the admin's session list.
+    pub display: &'a str,
+    /// The session as `GET /api/v1/session` shows it (contract::session::SessionInfo).
+    pub info: String,
+    /// Kept only to be handed back once, as RP-initiated logout's `id_token_hint`.
+    pub id_token: &'a str,
+    pub signed_in_at: u64,
+    pub expires_at: u64,
+    /// SHA-256 of the ID token, remembered until `token_expires_at` so it is traded once.
+    pub token_hash: [u8; 32],
+    pub token_expires_at: u64,
+    /// Recorded as the sign-in's actor.
+    pub actor: &'a Actor,
+}
+
+impl std::fmt::Debug for NewSession<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Created {
+        id: i64,
+    },
+    /// This ID token was traded for a session before.
+    Replayed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub id: i64,
+    pub issuer: String,
+    pub client_id: String,
+    pub subject: String,
+    pub display: String,
+    pub info: String,
+    pub signed_in_at: u64,
+    pub expires_at: u64,
+    pub last_used_at: u64,
+    pub ended: Option<(u64, EndReason)>,
+}
+
+/// Every row of a store, as `migrate-store` copies it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dump {
+    pub settings: Snapshot,
+    pub audit: Vec<AuditEntry>,
+    pub setup_token: Option<([u8; 32], String)>,
+    pub sessions: Vec<DumpedSession>,
+    /// SHA-256 and expiry of each ID token already traded.
+    pub used_id_tokens: Vec<([u8; 32], u64)>,
+}
+
+/// A session row with everything a store keeps of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpedSession {
+    pub id_hash: [u8; 32],
+    pub row: StoredSession,
+    pub id_token: Option<String>,
 }
 
 /// `2026-11-28T12:00:00Z`: whole seconds, UTC.
@@ -520,294 +326,4 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sso_web::contract::settings::{Secret, Value};
-
-    fn store() -> (tempfile::TempDir, Store) {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&tmp.path().join("nested/dir/sso.db")).expect("open");
-        (tmp, store)
-    }
-
-    fn actor() -> Actor {
-        Actor {
-            name: "alice@example.com".into(),
-            kind: ActorKind::Sso,
-            id: Some("https://idp.example.com u-1".into()),
-        }
-    }
-
-    #[test]
-    fn timestamps() {
-        assert_eq!(rfc3339_utc(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            rfc3339_utc(UNIX_EPOCH + Duration::from_secs(1_767_225_600)),
-            "2026-01-01T00:00:00Z"
-        );
-        assert_eq!(
-            rfc3339_utc(UNIX_EPOCH + Duration::from_secs(951_825_599)),
-            "2000-02-29T11:59:59Z"
-        );
-        assert_eq!(
-            rfc3339_utc(UNIX_EPOCH + Duration::from_secs(1_795_867_200)),
-            "2026-11-28T12:00:00Z"
-        );
-    }
-
-    #[test]
-    fn fresh_store_is_version_zero_and_wal() {
-        let (_tmp, store) = store();
-        assert_eq!(
-            store.load().expect("load"),
-            Snapshot {
-                version: 0,
-                settings: StoredSettings::default()
-            }
-        );
-        let conn = store.conn();
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .expect("pragma");
-        assert_eq!(mode, "wal");
-        let sync: i64 = conn
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
-            .expect("pragma");
-        assert_eq!(sync, 2, "FULL");
-        let user_version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .expect("pragma");
-        assert_eq!(user_version, MIGRATIONS.len() as i64);
-    }
-
-    fn text(value: &str) -> Option<Value> {
-        Some(Value::Text(value.into()))
-    }
-
-    fn secret(value: &str) -> Option<Value> {
-        Some(Value::Secret(Secret::new(value)))
-    }
-
-    fn patch(members: &[(&'static str, Option<Value>)]) -> SettingsPatch {
-        SettingsPatch(members.iter().cloned().collect())
-    }
-
-    #[test]
-    fn update_bumps_version_and_audits_changed_fields_only() {
-        let (_tmp, store) = store();
-        let patch = patch(&[
-            ("issuer", text("https://idp.example.com")),
-            ("client_secret", secret("s3cret")),
-            ("scopes", Some(Value::List(vec!["groups".into()]))),
-            ("groups_claim", None),
-        ]);
-        let UpdateOutcome::Changed { snapshot, fields } =
-            store.update(0, &patch, &actor()).expect("update")
-        else {
-            panic!("expected a change");
-        };
-        assert_eq!(snapshot.version, 1);
-        assert_eq!(fields, ["issuer", "client_secret", "scopes"]);
-        assert_eq!(store.load().expect("load"), snapshot);
-
-        // Same values again: nothing to do, even with the current version.
-        assert_eq!(
-            store.update(1, &patch, &actor()).expect("update"),
-            UpdateOutcome::Unchanged(snapshot.clone())
-        );
-        assert_eq!(
-            store.update(0, &patch, &actor()).expect("update"),
-            UpdateOutcome::Stale { current_version: 1 }
-        );
-        let (entries, next) = store.audit(20, None).expect("audit");
-        assert_eq!(next, None);
-        assert_eq!(entries.len(), 1);
-        assert_eq!(entries[0].fields, ["issuer", "client_secret", "scopes"]);
-        assert_eq!(entries[0].actor, "alice@example.com");
-        assert_eq!(entries[0].actor_kind, ActorKind::Sso);
-        assert_eq!(
-            entries[0].actor_id.as_deref(),
-            Some("https://idp.example.com u-1")
-        );
-        assert_eq!(entries[0].event, AuditEvent::SettingsChanged);
-        assert_eq!(entries[0].version, 1);
-    }
-
-    #[test]
-    fn moving_to_another_idp_erases_the_stored_secret() {
-        let (_tmp, store) = store();
-        let first = patch(&[
-            ("issuer", text("https://idp.example.com")),
-            ("client_id", text("app")),
-            ("client_secret", secret("s3cret")),
-        ]);
-        store.update(0, &first, &actor()).expect("update");
-        for (version, moved) in [
-            (1, patch(&[("issuer", text("https://attacker.example"))])),
-            (3, patch(&[("client_id", text("other"))])),
-        ] {
-            let UpdateOutcome::Changed { snapshot, fields } =
-                store.update(version, &moved, &actor()).expect("update")
-            else {
-                panic!("a change");
-            };
-            assert_eq!(snapshot.settings.get("client_secret"), None, "{moved:?}");
-            assert!(fields.contains(&"client_secret"), "{fields:?}");
-            assert_eq!(store.load().expect("load"), snapshot);
-            let (entries, _) = store.audit(1, None).expect("audit");
-            assert_eq!(entries[0].target.as_deref(), Some(SECRET_ERASED));
-            // Put a secret back for the next round.
-            store
-                .update(
-                    version + 1,
-                    &patch(&[("client_secret", secret("s3cret"))]),
-                    &actor(),
-                )
-                .expect("update");
-        }
-        // A new secret sent with the move is kept.
-        let with_secret = patch(&[
-            ("issuer", text("https://new.example.com")),
-            ("client_secret", secret("new-secret")),
-        ]);
-        let UpdateOutcome::Changed { snapshot, .. } =
-            store.update(5, &with_secret, &actor()).expect("update")
-        else {
-            panic!("a change");
-        };
-        assert_eq!(
-            snapshot.settings.get("client_secret"),
-            secret("new-secret").as_ref()
-        );
-        // Other fields leave it alone.
-        let scopes = patch(&[("scopes", Some(Value::List(vec!["groups".into()])))]);
-        let UpdateOutcome::Changed { snapshot, fields } =
-            store.update(6, &scopes, &actor()).expect("update")
-        else {
-            panic!("a change");
-        };
-        assert!(snapshot.settings.contains_key("client_secret"));
-        assert_eq!(fields, ["scopes"]);
-    }
-
-    #[test]
-    fn secrets_are_not_in_the_audit_table() {
-        let (tmp, store) = store();
-        let patch = patch(&[("client_secret", secret("AUDIT-MUST-NOT-SEE-THIS"))]);
-        store.update(0, &patch, &actor()).expect("update");
-        let conn = store.conn();
-        let dump: Vec<String> = conn
-            .prepare("SELECT at || actor || actor_kind || fields || version FROM audit_log")
-            .expect("prepare")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
-        assert!(!dump.concat().contains("AUDIT-MUST-NOT-SEE-THIS"));
-        drop(tmp);
-    }
-
-    #[test]
-    fn audit_pages_newest_first() {
-        let (_tmp, store) = store();
-        for version in 0..5u64 {
-            let patch = patch(&[("client_id", text(&format!("client-{version}")))]);
-            store.update(version, &patch, &actor()).expect("update");
-        }
-        let (page, next) = store.audit(2, None).expect("audit");
-        assert_eq!(page.iter().map(|e| e.version).collect::<Vec<_>>(), [5, 4]);
-        let (page, next) = store.audit(2, next).expect("audit");
-        assert_eq!(page.iter().map(|e| e.version).collect::<Vec<_>>(), [3, 2]);
-        let (page, next) = store.audit(2, next).expect("audit");
-        assert_eq!(page.iter().map(|e| e.version).collect::<Vec<_>>(), [1]);
-        assert_eq!(next, None);
-    }
-
-    #[test]
-    fn reopen_keeps_everything_and_does_not_remigrate() {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let path = tmp.path().join("sso.db");
-        {
-            let store = Store::open(&path).expect("open");
-            let patch = patch(&[("auth_method", text("implicit"))]);
-            store.update(0, &patch, &actor()).expect("update");
-            assert!(store.create_setup_token(&[7; 32]).expect("create"));
-        }
-        let store = Store::open(&path).expect("reopen");
-        let snapshot = store.load().expect("load");
-        assert_eq!(snapshot.version, 1);
-        assert_eq!(
-            snapshot.settings.get("auth_method"),
-            text("implicit").as_ref()
-        );
-        assert_eq!(store.setup_token_hash().expect("hash"), Some([7; 32]));
-        assert!(!store.create_setup_token(&[8; 32]).expect("create"));
-        store.replace_setup_token(&[9; 32]).expect("replace");
-        assert_eq!(store.setup_token_hash().expect("hash"), Some([9; 32]));
-    }
-
-    #[test]
-    fn newer_schema_is_refused() {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let path = tmp.path().join("sso.db");
-        {
-            let conn = Connection::open(&path).expect("open");
-            conn.pragma_update(None, "user_version", 99)
-                .expect("pragma");
-        }
-        let err = Store::open(&path).expect_err("too new");
-        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
-    }
-
-    #[test]
-    fn settings_saved_by_the_previous_release_move_to_one_row_each() {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let path = tmp.path().join("sso.db");
-        {
-            let mut conn = Connection::open(&path).expect("open");
-            let tx = conn.transaction().expect("tx");
-            for sql in &MIGRATIONS[..2] {
-                tx.execute_batch(sql).expect("old schema");
-            }
-            tx.pragma_update(None, "user_version", 2).expect("pragma");
-            tx.execute(
-                "UPDATE settings SET version = 4, issuer = 'https://idp.example.com',
-                     client_id = 'app', auth_method = 'implicit', client_secret = 's3\"cret',
-                     groups_claim = 'roles', scopes = '[\"groups\",\"offline_access\"]'
-                 WHERE id = 1",
-                [],
-            )
-            .expect("old row");
-            tx.commit().expect("commit");
-        }
-        let store = Store::open(&path).expect("migrate");
-        let snapshot = store.load().expect("load");
-        assert_eq!(snapshot.version, 4);
-        let expected: StoredSettings = [
-            ("issuer", Value::Text("https://idp.example.com".into())),
-            ("client_id", Value::Text("app".into())),
-            ("auth_method", Value::Text("implicit".into())),
-            ("client_secret", Value::Secret(Secret::new("s3\"cret"))),
-            ("groups_claim", Value::Text("roles".into())),
-            (
-                "scopes",
-                Value::List(vec!["groups".into(), "offline_access".into()]),
-            ),
-        ]
-        .into();
-        assert_eq!(snapshot.settings, expected);
-        // The old columns are gone, with the secret's old copy.
-        let columns: Vec<String> = store
-            .conn()
-            .prepare("SELECT name FROM pragma_table_info('settings')")
-            .expect("prepare")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
-        assert_eq!(columns, ["id", "version", "updated_at"]);
-    }
 }

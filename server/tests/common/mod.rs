@@ -3,6 +3,7 @@
 
 pub mod binary;
 pub mod idp;
+pub mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
