@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod client;
 pub mod idp;
 pub mod postgres;
 
