@@ -251,11 +251,11 @@ impl Store for PgStore {
     }
 
     fn version(&self) -> Result<u64, StoreError> {
-        let row = self
-            .pool
-            .get()?
-            .query_one("SELECT version FROM settings WHERE id = 1", &[])
+        let mut conn = self.pool.get()?;
+        let statement = conn
+            .prepared("SELECT version FROM settings WHERE id = 1")
             .map_err(pg)?;
+        let row = conn.query_one(&statement, &[]).map_err(pg)?;
         u64_of(row.get(0))
     }
 
@@ -367,11 +367,11 @@ impl Store for PgStore {
     }
 
     fn setup_token_hash(&self) -> Result<Option<[u8; 32]>, StoreError> {
-        let row = self
-            .pool
-            .get()?
-            .query_opt("SELECT sha256 FROM setup_token WHERE id = 1", &[])
+        let mut conn = self.pool.get()?;
+        let statement = conn
+            .prepared("SELECT sha256 FROM setup_token WHERE id = 1")
             .map_err(pg)?;
+        let row = conn.query_opt(&statement, &[]).map_err(pg)?;
         row.map(|row| hash32(row.get::<_, &[u8]>(0), "the setup token hash"))
             .transpose()
     }
@@ -447,24 +447,26 @@ impl Store for PgStore {
     }
 
     fn session_by_hash(&self, id_hash: &[u8; 32]) -> Result<Option<StoredSession>, StoreError> {
-        self.pool
-            .get()?
-            .query_opt(
-                &format!("SELECT {COLUMNS} FROM sessions WHERE id_hash = $1"),
-                &[&id_hash.as_slice()],
+        let mut conn = self.pool.get()?;
+        let statement = conn
+            .prepared(
+                "SELECT id, issuer, client_id, subject, display, info, signed_in_at, expires_at,
+                     last_used_at, ended_at, end_reason
+                 FROM sessions WHERE id_hash = $1",
             )
+            .map_err(pg)?;
+        conn.query_opt(&statement, &[&id_hash.as_slice()])
             .map_err(pg)?
             .map(|row| read_session(&row))
             .transpose()
     }
 
     fn touch_session(&self, id: i64, now: u64) -> Result<(), StoreError> {
-        self.pool
-            .get()?
-            .execute(
-                "UPDATE sessions SET last_used_at = $2 WHERE id = $1 AND last_used_at < $2",
-                &[&id, &i64_of(now)?],
-            )
+        let mut conn = self.pool.get()?;
+        let statement = conn
+            .prepared("UPDATE sessions SET last_used_at = $2 WHERE id = $1 AND last_used_at < $2")
+            .map_err(pg)?;
+        conn.execute(&statement, &[&id, &i64_of(now)?])
             .map_err(pg)?;
         Ok(())
     }

@@ -6,7 +6,9 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use postgres::Client;
+use std::collections::HashMap;
+
+use postgres::{Client, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::url::PgUrl;
@@ -18,8 +20,15 @@ pub const WAIT: Duration = Duration::from_secs(2);
 /// An idle connection older than this is checked (an empty query) before reuse.
 const CHECK_AFTER: Duration = Duration::from_secs(2);
 
+/// A connection and the statements prepared on it (a query by text would parse and plan
+/// again: one more round trip).
+struct Pooled {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
 struct Slots {
-    idle: Vec<(Client, Instant)>,
+    idle: Vec<(Pooled, Instant)>,
     /// Connections checked out or idle.
     open: usize,
 }
@@ -34,7 +43,7 @@ pub struct Pool {
 
 /// A connection on loan; back to the pool when dropped, unless it broke.
 pub struct Conn<'a> {
-    client: Option<Client>,
+    pooled: Option<Pooled>,
     pool: &'a Pool,
 }
 
@@ -64,16 +73,16 @@ impl Pool {
         let deadline = Instant::now() + WAIT;
         let mut slots = self.slots();
         loop {
-            if let Some((mut client, idle_since)) = slots.idle.pop() {
+            if let Some((mut pooled, idle_since)) = slots.idle.pop() {
                 drop(slots);
-                let healthy = !client.is_closed()
+                let healthy = !pooled.client.is_closed()
                     && (idle_since.elapsed() < CHECK_AFTER
-                        || client.is_valid(Duration::from_secs(1)).is_ok());
+                        || pooled.client.is_valid(Duration::from_secs(1)).is_ok());
                 if healthy {
-                    return Ok(self.lend(client));
+                    return Ok(self.lend(pooled));
                 }
                 // Broken: its slot is free for a new connection.
-                drop(client);
+                drop(pooled);
                 slots = self.slots();
                 slots.open -= 1;
                 continue;
@@ -82,7 +91,10 @@ impl Pool {
                 slots.open += 1;
                 drop(slots);
                 return match self.url.config.connect(self.tls.clone()) {
-                    Ok(client) => Ok(self.lend(client)),
+                    Ok(client) => Ok(self.lend(Pooled {
+                        client,
+                        statements: HashMap::new(),
+                    })),
                     Err(e) => {
                         self.release_slot();
                         Err(StoreError::Unavailable(format!(
@@ -110,9 +122,9 @@ impl Pool {
         }
     }
 
-    fn lend(&self, client: Client) -> Conn<'_> {
+    fn lend(&self, pooled: Pooled) -> Conn<'_> {
         Conn {
-            client: Some(client),
+            pooled: Some(pooled),
             pool: self,
         }
     }
@@ -123,33 +135,52 @@ impl Pool {
     }
 }
 
+impl Conn<'_> {
+    fn pooled(&mut self) -> &mut Pooled {
+        self.pooled
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only in drop"))
+    }
+
+    /// `sql` prepared on this connection once, then reused.
+    pub fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        let pooled = self.pooled();
+        if let Some(statement) = pooled.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = pooled.client.prepare(sql)?;
+        pooled.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+}
+
 impl Deref for Conn<'_> {
     type Target = Client;
 
     fn deref(&self) -> &Client {
-        self.client
+        &self
+            .pooled
             .as_ref()
             .unwrap_or_else(|| unreachable!("taken only in drop"))
+            .client
     }
 }
 
 impl DerefMut for Conn<'_> {
     fn deref_mut(&mut self) -> &mut Client {
-        self.client
-            .as_mut()
-            .unwrap_or_else(|| unreachable!("taken only in drop"))
+        &mut self.pooled().client
     }
 }
 
 impl Drop for Conn<'_> {
     fn drop(&mut self) {
-        let Some(client) = self.client.take() else {
+        let Some(pooled) = self.pooled.take() else {
             return;
         };
-        if client.is_closed() {
+        if pooled.client.is_closed() {
             self.pool.release_slot();
         } else {
-            self.pool.slots().idle.push((client, Instant::now()));
+            self.pool.slots().idle.push((pooled, Instant::now()));
             self.pool.freed.notify_one();
         }
     }
