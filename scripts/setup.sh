@@ -39,6 +39,12 @@ missing_debs=()
 [ -x /usr/bin/chromedriver ] || missing_debs+=(chromium-driver)
 # A real reverse proxy for the form_post bridge test (server/tests/nginx.rs).
 [ -x /usr/sbin/nginx ] || missing_debs+=(nginx)
+# A real PostgreSQL for the store suite and the replica tests (private clusters started by the
+# tests themselves; no system service is used), openssl for its test certificates, and wrk
+# for the load benchmark (bench/load.sh).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing_debs+=(postgresql)
+command -v openssl >/dev/null || missing_debs+=(openssl)
+command -v wrk >/dev/null || missing_debs+=(wrk)
 command -v node >/dev/null || missing_debs+=(nodejs)
 command -v npm >/dev/null || missing_debs+=(npm)
 if [ ${#missing_debs[@]} -gt 0 ]; then
@@ -54,6 +60,14 @@ driver_major=$(/usr/bin/chromedriver --version | grep -oE '[0-9]+' | head -1)
 
 nginx_version=$(/usr/sbin/nginx -v 2>&1 | sed -n 's|.*nginx/||p')
 [ -n "$nginx_version" ] || die "/usr/sbin/nginx does not run: reinstall it with apt-get install --reinstall nginx."
+
+pg_initdb=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)
+[ -n "$pg_initdb" ] || die "no initdb under /usr/lib/postgresql/*/bin: reinstall it with apt-get install --reinstall postgresql."
+pg_major=$("$pg_initdb" --version | grep -oE '[0-9]+' | head -1)
+[ "$pg_major" -ge 13 ] || die "PostgreSQL 13+ is needed for the tests (found $pg_major)."
+if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+  die "the postgres user is missing (the tests run PostgreSQL as it, since it refuses root): reinstall postgresql."
+fi
 
 node_major=$(node --version | sed 's/^v//; s/\..*//')
 [ "$node_major" -ge "$NODE_MAJOR_MIN" ] || die "Node.js $NODE_MAJOR_MIN+ is needed (found $(node --version)); oidc-provider 9 requires it."
@@ -76,4 +90,4 @@ case "$wasm_opt_found" in
   *) die "tools/node_modules/.bin/wasm-opt is \"$wasm_opt_found\", Trunk.toml wants $WASM_OPT_VERSION: align tools/package.json." ;;
 esac
 
-say "ready: $(rustc --version | cut -d' ' -f1-2), trunk $TRUNK_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $WASM_OPT_VERSION, chromium $chromium_major, nginx $nginx_version, node $(node --version)"
+say "ready: $(rustc --version | cut -d' ' -f1-2), trunk $TRUNK_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $WASM_OPT_VERSION, chromium $chromium_major, nginx $nginx_version, postgresql $pg_major, $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), node $(node --version)"
