@@ -16,11 +16,12 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::error::ApiError;
 use crate::static_files::FramableByIdp;
-use crate::{admin, api, callback, csp, log, relay, session, static_files, AppState};
+use crate::{admin, api, callback, csp, forward_auth, log, relay, session, static_files, AppState};
 use sso_web::contract::admin::{ADMIN_AUDIT_PATH, ADMIN_WHOAMI_PATH, TOKEN_RELAY_PATH};
 use sso_web::contract::config::CONFIG_API_PATH;
 use sso_web::contract::session::{
-    ADMIN_REVOKE_OTHERS_PATH, ADMIN_SESSIONS_PATH, SESSION_LOGOUT_PATH, SESSION_PATH,
+    ADMIN_REVOKE_OTHERS_PATH, ADMIN_SESSIONS_PATH, AUTH_VERIFY_PATH, SESSION_LOGOUT_PATH,
+    SESSION_PATH, SIGN_IN_START_PATH,
 };
 use sso_web::contract::settings::ADMIN_SETTINGS_PATH;
 
@@ -54,6 +55,9 @@ pub fn app(state: Arc<AppState>) -> Router {
             delete(admin::end_session),
         )
         .route(ADMIN_REVOKE_OTHERS_PATH, post(admin::end_other_sessions))
+        // A proxy may ask with the original request's method.
+        .route(AUTH_VERIFY_PATH, any(forward_auth::verify))
+        .route(SIGN_IN_START_PATH, get(forward_auth::start))
         // Unknown API paths must be JSON errors, never the SPA's index.html.
         .route("/api", any(api::not_found))
         .route("/api/", any(api::not_found))
@@ -82,7 +86,7 @@ async fn method_not_allowed(uri: Uri) -> Response {
         ADMIN_SETTINGS_PATH => Some("GET, HEAD, PUT"),
         TOKEN_RELAY_PATH | SESSION_LOGOUT_PATH | ADMIN_REVOKE_OTHERS_PATH => Some("POST"),
         SESSION_PATH => Some("GET, HEAD, POST, DELETE"),
-        ADMIN_SESSIONS_PATH => Some("GET, HEAD"),
+        ADMIN_SESSIONS_PATH | SIGN_IN_START_PATH => Some("GET, HEAD"),
         path if path.starts_with(&format!("{ADMIN_SESSIONS_PATH}/")) => Some("DELETE"),
         callback::CALLBACK_PATH => Some("GET, HEAD, POST"),
         _ => None,

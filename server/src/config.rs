@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::forward_auth::redirect::AllowedHost;
 use crate::settings::{EnvSettings, Secret};
 use crate::store::postgres::PgUrl;
 pub use sso_web::contract::settings::parse_duration;
@@ -180,6 +181,49 @@ pub struct SessionConfig {
     pub idle: Option<Duration>,
     /// The origin users reach the server at, when it is set.
     pub public_url: Option<PublicUrl>,
+    /// SSO_COOKIE_DOMAIN: the session cookie's `Domain`, to share it with subdomains.
+    pub cookie_domain: Option<String>,
+    /// SSO_ALLOWED_REDIRECT_HOSTS: where `/oauth2/start?rd=` may return to, besides this
+    /// server.
+    pub allowed_redirect_hosts: Vec<AllowedHost>,
+}
+
+/// SSO_COOKIE_DOMAIN: a DNS name (a leading dot is dropped), which must be SSO_PUBLIC_URL's
+/// host or one of its parents when that is set.
+fn parse_cookie_domain(value: &str, public_url: Option<&PublicUrl>) -> Result<String, ConfigError> {
+    let invalid = |rule: &str| ConfigError::Invalid {
+        var: "SSO_COOKIE_DOMAIN",
+        value: value.to_owned(),
+        rule: rule.to_owned(),
+    };
+    let domain = value.trim().trim_start_matches('.').to_ascii_lowercase();
+    let is_name = domain.contains('.')
+        && !domain.ends_with('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && domain.parse::<std::net::Ipv4Addr>().is_err()
+        && !domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()));
+    if !is_name {
+        return Err(invalid(
+            "a domain name with at least one dot, such as example.com (no scheme, port or IP address)",
+        ));
+    }
+    if let Some(url) = public_url {
+        let host = url.host();
+        if host != domain && !host.ends_with(&format!(".{domain}")) {
+            return Err(invalid(&format!(
+                "SSO_PUBLIC_URL's host ({host}) or a domain above it, or browsers refuse the cookie"
+            )));
+        }
+    }
+    Ok(domain)
 }
 
 /// SSO_PUBLIC_URL: the scheme, host and port browsers use, which the server cannot see
@@ -187,6 +231,7 @@ pub struct SessionConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicUrl {
     origin: String,
+    host: String,
     https: bool,
 }
 
@@ -213,6 +258,7 @@ impl PublicUrl {
         }
         Ok(Self {
             origin: url.origin().ascii_serialization(),
+            host: url.host_str().unwrap_or_default().to_owned(),
             https,
         })
     }
@@ -220,6 +266,11 @@ impl PublicUrl {
     /// `https://sso.example.com` (no trailing slash; the default port left out).
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// `sso.example.com`, without the port.
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     pub fn is_https(&self) -> bool {
@@ -344,6 +395,12 @@ pub enum ConfigError {
     InvalidPublicUrl {
         value: String,
     },
+    /// A server variable breaks its rule.
+    Invalid {
+        var: &'static str,
+        value: String,
+        rule: String,
+    },
     /// A secret from the environment goes only to an issuer from the environment.
     SecretWithoutIssuer {
         secret_var: &'static str,
@@ -421,6 +478,9 @@ impl fmt::Display for ConfigError {
                 f,
                 "{secret_var} is set but OIDC_ISSUER is not: a client secret from the environment is sent only to an issuer from the environment, so that nobody can move it to another identity provider from the admin page; set OIDC_ISSUER too, or save the secret in the admin page instead"
             ),
+            Self::Invalid { var, value, rule } => {
+                write!(f, "{var} must be {rule}, got {value:?}")
+            }
             Self::InvalidNumber { var, value, rule } => {
                 write!(f, "{var} must be {rule}, got {value:?}")
             }
@@ -500,12 +560,35 @@ impl Config {
                 })
                 .transpose()
         };
+        let public_url = get("SSO_PUBLIC_URL")
+            .as_deref()
+            .map(PublicUrl::parse)
+            .transpose()?;
+        let cookie_domain = get("SSO_COOKIE_DOMAIN")
+            .map(|value| parse_cookie_domain(&value, public_url.as_ref()))
+            .transpose()?;
+        let allowed_redirect_hosts = match get("SSO_ALLOWED_REDIRECT_HOSTS") {
+            None => Vec::new(),
+            Some(value) => value
+                .split(',')
+                .map(str::trim)
+                .filter(|entry| !entry.is_empty())
+                .map(|entry| {
+                    AllowedHost::parse(entry).map_err(|why| ConfigError::Invalid {
+                        var: "SSO_ALLOWED_REDIRECT_HOSTS",
+                        value: value.clone(),
+                        rule: format!(
+                            "a comma-separated list of host names (app.example.com), host:port, or .example.com for a domain and its subdomains; {why}"
+                        ),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
         let sessions = SessionConfig {
             idle: duration("SSO_SESSION_IDLE")?,
-            public_url: get("SSO_PUBLIC_URL")
-                .as_deref()
-                .map(PublicUrl::parse)
-                .transpose()?,
+            public_url,
+            cookie_domain,
+            allowed_redirect_hosts,
         };
         // Only against a length the environment fixes: one saved in the admin form may be
         // shorter than the idle time, which then just never ends a session first.

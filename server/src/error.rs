@@ -72,7 +72,7 @@ display_code_message!(ApiError, FlowError, AdminError, SessionError);
 
 /// The answer all of them share: `status`, `Cache-Control: no-store` and the contract's
 /// [`ErrorBody`].
-fn json_error(status: StatusCode, body: ErrorBody) -> Response {
+pub(crate) fn json_error(status: StatusCode, body: ErrorBody) -> Response {
     (
         status,
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],

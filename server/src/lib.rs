@@ -8,6 +8,7 @@ pub mod callback;
 pub mod config;
 pub mod csp;
 pub mod error;
+pub mod forward_auth;
 pub mod http;
 pub mod idp;
 pub mod relay;

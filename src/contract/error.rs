@@ -97,9 +97,12 @@ pub mod code {
     pub const TOKEN_REPLAYED: &str = "token_replayed";
     pub const TOKEN_TOO_OLD: &str = "token_too_old";
     pub const NONCE_MISMATCH: &str = "nonce_mismatch";
+    pub const NOT_IN_GROUP: &str = "not_in_group";
+    pub const EMAIL_DOMAIN_NOT_ALLOWED: &str = "email_domain_not_allowed";
+    pub const REDIRECT_NOT_ALLOWED: &str = "redirect_not_allowed";
 
     /// All of them, for the README's table and the tests.
-    pub const ALL: [&str; 30] = [
+    pub const ALL: [&str; 33] = [
         NOT_FOUND,
         SSO_NOT_CONFIGURED,
         METHOD_NOT_ALLOWED,
@@ -130,6 +133,9 @@ pub mod code {
         TOKEN_REPLAYED,
         TOKEN_TOO_OLD,
         NONCE_MISMATCH,
+        NOT_IN_GROUP,
+        EMAIL_DOMAIN_NOT_ALLOWED,
+        REDIRECT_NOT_ALLOWED,
     ];
 }
 

@@ -33,6 +33,16 @@ pub const SESSION_UNKNOWN: &str = "unknown";
 pub const CSRF_HEADER: &str = "x-requested-with";
 pub const CSRF_HEADER_VALUE: &str = "sso-web";
 
+/// Forward-auth (any method): `204` with the user in `X-Auth-Request-*` headers, `401`
+/// without a session, `403` when `?group=` or `?allowed_email_domain=` is not met.
+pub const AUTH_VERIFY_PATH: &str = "/api/v1/auth/verify";
+/// `GET ?rd=<url>`: signs in if needed, then goes to `rd` (checked against
+/// SSO_ALLOWED_REDIRECT_HOSTS). oauth2-proxy's path, so proxy snippets carry over.
+pub const SIGN_IN_START_PATH: &str = "/oauth2/start";
+/// The sign-in page's query parameter naming where to go after sign-in: a path on this
+/// server (`/oauth2/start?rd=…` when another app sent the user).
+pub const RETURN_TO_PARAM: &str = "return_to";
+
 /// `GET`: the live sessions, for administrators.
 pub const ADMIN_SESSIONS_PATH: &str = "/api/v1/admin/sessions";
 /// `POST`: end every session but the caller's.

@@ -1,13 +1,49 @@
 //! `/`: sign in, or a short summary when signed in.
 
-use crate::auth::{use_auth, AuthState, Notice};
+use crate::auth::{browser, use_auth, AuthState, Notice};
 use crate::components::{ErrorPanel, SignInButton};
-use crate::router::Link;
+use crate::contract::session::RETURN_TO_PARAM;
+use crate::oidc::pending_login::safe_return_path;
+use crate::oidc::url::form_decode;
+use crate::router::{use_router, Link};
 use leptos::prelude::*;
+
+/// `/?return_to=<path>`: where to go after signing in, when another page sent the user here
+/// (sso-server's `/oauth2/start?rd=…` for the platform's other apps). Only a path on this
+/// origin; sso-server checks `rd` again when the browser gets there.
+fn requested_return() -> Option<String> {
+    let search = browser::current_search();
+    form_decode(search.strip_prefix('?').unwrap_or(&search))
+        .into_iter()
+        .find(|(key, _)| key == RETURN_TO_PARAM)
+        .map(|(_, path)| safe_return_path(&path))
+}
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = use_auth();
+    // Sent here to sign in: go on by itself, once, to the IdP (or straight back when the
+    // session is live already; a cross-site navigation arrives without the cookie).
+    if let Some(return_to) = requested_return() {
+        let router = use_router();
+        let started = StoredValue::new(false);
+        Effect::new(move || {
+            if started.get_value() {
+                return;
+            }
+            match auth.state.get() {
+                AuthState::SignedIn(_) => {
+                    started.set_value(true);
+                    router.navigate(&return_to, true);
+                }
+                AuthState::SignedOut { .. } if matches!(auth.config.get(), Some(Ok(_))) => {
+                    started.set_value(true);
+                    auth.sign_in(return_to.clone());
+                }
+                _ => {}
+            }
+        });
+    }
     view! {
         <main class="page home-page">
             {move || match auth.state.get() {

@@ -8,47 +8,64 @@ use sha2::{Digest, Sha256};
 /// Its own name: the dev IdP on the same host sets `_session` (cookies ignore ports).
 pub const COOKIE_NAME: &str = "sso-web-session";
 pub const SECURE_COOKIE_NAME: &str = "__Host-sso-web-session";
+/// With SSO_COOKIE_DOMAIN: `__Host-` forbids `Domain`, `__Secure-` still demands `Secure`.
+pub const SHARED_SECURE_COOKIE_NAME: &str = "__Secure-sso-web-session";
 
 /// How the cookie is named and flagged on this server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CookieSpec {
     pub secure: bool,
+    /// SSO_COOKIE_DOMAIN: shared with that domain's subdomains.
+    pub domain: Option<String>,
 }
 
 impl CookieSpec {
-    pub fn name(self) -> &'static str {
-        if self.secure {
-            SECURE_COOKIE_NAME
-        } else {
-            COOKIE_NAME
+    pub fn name(&self) -> &'static str {
+        match (self.secure, self.domain.is_some()) {
+            (true, false) => SECURE_COOKIE_NAME,
+            (true, true) => SHARED_SECURE_COOKIE_NAME,
+            (false, _) => COOKIE_NAME,
         }
+    }
+
+    /// `; Domain=…` and `; Secure`, as configured.
+    fn scope(&self) -> String {
+        let mut scope = String::new();
+        if let Some(domain) = &self.domain {
+            scope.push_str("; Domain=");
+            scope.push_str(domain);
+        }
+        if self.secure {
+            scope.push_str("; Secure");
+        }
+        scope
     }
 
     /// `Set-Cookie` for a new session, kept `max_age` seconds (so it survives a browser
     /// restart, as W&B's does; the server decides when the session ends).
-    pub fn set(self, value: &str, max_age: u64) -> HeaderValue {
-        let secure = if self.secure { "; Secure" } else { "" };
+    pub fn set(&self, value: &str, max_age: u64) -> HeaderValue {
         let text = format!(
-            "{}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Strict{secure}",
-            self.name()
+            "{}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Strict{}",
+            self.name(),
+            self.scope()
         );
         // The value is base64url and the rest is ASCII: this cannot fail.
         HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 
     /// `Set-Cookie` that removes it.
-    pub fn clear(self) -> HeaderValue {
-        let secure = if self.secure { "; Secure" } else { "" };
+    pub fn clear(&self) -> HeaderValue {
         HeaderValue::from_str(&format!(
-            "{}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict{secure}",
-            self.name()
+            "{}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict{}",
+            self.name(),
+            self.scope()
         ))
         .unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 
     /// The cookie's value in the request, if it has a well-formed one. Every `Cookie`
     /// header is read (HTTP/2 may split them); a value of another shape is ignored.
-    pub fn read(self, headers: &HeaderMap) -> Option<String> {
+    pub fn read(&self, headers: &HeaderMap) -> Option<String> {
         let name = self.name();
         headers
             .get_all(header::COOKIE)
@@ -89,12 +106,18 @@ mod tests {
     #[test]
     fn attributes_over_http_and_https() {
         let value = "a".repeat(43);
-        let http = CookieSpec { secure: false };
+        let http = CookieSpec {
+            secure: false,
+            domain: None,
+        };
         assert_eq!(
             http.set(&value, 60).to_str().expect("ascii"),
             format!("sso-web-session={value}; Max-Age=60; Path=/; HttpOnly; SameSite=Strict")
         );
-        let https = CookieSpec { secure: true };
+        let https = CookieSpec {
+            secure: true,
+            domain: None,
+        };
         assert_eq!(
             https.set(&value, 60).to_str().expect("ascii"),
             format!(
@@ -105,6 +128,26 @@ mod tests {
             https.clear().to_str().expect("ascii"),
             "__Host-sso-web-session=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict; Secure"
         );
+        // Shared with subdomains: `__Host-` forbids Domain, so the prefix is `__Secure-`.
+        let shared = CookieSpec {
+            secure: true,
+            domain: Some("example.com".into()),
+        };
+        assert_eq!(
+            shared.set(&value, 60).to_str().expect("ascii"),
+            format!(
+                "__Secure-sso-web-session={value}; Max-Age=60; Path=/; HttpOnly; SameSite=Strict; Domain=example.com; Secure"
+            )
+        );
+        assert_eq!(
+            shared.clear().to_str().expect("ascii"),
+            "__Secure-sso-web-session=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict; Domain=example.com; Secure"
+        );
+        let shared_http = CookieSpec {
+            secure: false,
+            domain: Some("example.com".into()),
+        };
+        assert_eq!(shared_http.name(), "sso-web-session");
     }
 
     #[test]
@@ -112,7 +155,10 @@ mod tests {
         let value = new_value().expect("random");
         assert_eq!(value.len(), 43);
         assert_ne!(value, new_value().expect("random"));
-        let spec = CookieSpec { secure: false };
+        let spec = CookieSpec {
+            secure: false,
+            domain: None,
+        };
         let mut headers = HeaderMap::new();
         assert_eq!(spec.read(&headers), None);
         headers.append(
@@ -125,7 +171,11 @@ mod tests {
             HeaderValue::from_str(&format!("x=1; sso-web-session={value}")).expect("ascii"),
         );
         assert_eq!(spec.read(&headers), Some(value.clone()));
-        assert_eq!(CookieSpec { secure: true }.read(&headers), None);
+        let secure = CookieSpec {
+            secure: true,
+            domain: None,
+        };
+        assert_eq!(secure.read(&headers), None);
         assert_eq!(value_hash(&value), value_hash(&value));
     }
 }

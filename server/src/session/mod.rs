@@ -20,6 +20,7 @@ use sso_web::oidc::json::Record as _;
 
 use crate::config::SessionConfig;
 use crate::error::SessionError;
+use crate::forward_auth::redirect::AllowedHost;
 use crate::settings::Settings;
 use crate::store::{Actor, EndReason, StoredSession};
 use crate::{blocking, log, AppState};
@@ -33,6 +34,8 @@ pub struct SessionRules {
     pub cookie: CookieSpec,
     /// SSO_PUBLIC_URL's origin, for the CSRF check.
     pub public_origin: Option<String>,
+    /// Where `/oauth2/start?rd=` may return to besides this server.
+    pub allowed_redirect_hosts: Vec<AllowedHost>,
 }
 
 impl SessionRules {
@@ -41,8 +44,10 @@ impl SessionRules {
             idle: config.idle,
             cookie: CookieSpec {
                 secure: config.public_url.as_ref().is_some_and(|u| u.is_https()),
+                domain: config.cookie_domain.clone(),
             },
             public_origin: config.public_url.as_ref().map(|u| u.origin().to_owned()),
+            allowed_redirect_hosts: config.allowed_redirect_hosts.clone(),
         }
     }
 
