@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load on the store: wrk (Debian) against
 #   GET /api/v1/admin/whoami  with the setup token, whose hash is read from the store on every
-#                             request (SSO_BOOTSTRAP_TOKEN unset), and
+#                             request (SSO_BOOTSTRAP_TOKEN unset),
+#   GET /api/v1/auth/verify   forward-auth with a live session's cookie (a session row is put in
+#                             the store directly: signing in needs a browser), and
 #   GET /api/v1/sso/config    served from the settings in memory,
 # on SQLite with one process, PostgreSQL with one process, and PostgreSQL with two replicas
 # (one wrk per replica, half the connections each), at 50 and 200 connections, 10 s each.
@@ -54,8 +56,9 @@ start_server() {
   local log=$work/server-$RANDOM.log
   SSO_DIST=$dist SSO_LISTEN=127.0.0.1:0 SSO_DATABASE=$1 \
     OIDC_ISSUER=http://127.0.0.1:9 OIDC_CLIENT_ID=load-bench \
-    "$bin" > "$log" 2>/dev/null &
+    "$bin" > "$log" 2>"$log.requests" &
   pids+=($!)
+  request_logs+=("$log.requests")
   for _ in $(seq 100); do
     base=$(sed -n 's|^sso-server listening on \(http://[^ ]*\) .*|\1|p' "$log")
     [ -n "$base" ] && break
@@ -78,9 +81,10 @@ stop_servers() {
 run() {
   local path=$1 connections=$2; shift 2
   local per=$((connections / $#)) outs=() wpids=() i=0
+  [ "$per" -ge 1 ] || { per=1; set -- "$1"; }
   for b in "$@"; do
     i=$((i + 1))
-    wrk -t1 -c"$per" -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$b$path" > "$work/wrk$i" 2>&1 &
+    wrk -t1 -c"$per" -d"${seconds}s" --latency -H "$credential" "$b$path" > "$work/wrk$i" 2>&1 &
     wpids+=($!)
     outs+=("$work/wrk$i")
   done
@@ -101,6 +105,41 @@ print(f"{rps:.0f} {p99:.1f} {errors}")
 PY
 }
 
+# A live session for the verify rows: its cookie value, and the row that names it by hash
+# (the store's schema: server/src/store/*/). Prints "value<TAB>sql".
+session_row() {
+  python3 - "$1" <<'PY'
+import base64, hashlib, json, os, sys, time
+value = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+digest = hashlib.sha256(value.encode()).hexdigest()
+now = int(time.time())
+claims = {"iss": "http://127.0.0.1:9", "sub": "bench-user", "aud": "load-bench", "iat": now, "exp": now + 600,
+          "name": "Bench User", "preferred_username": "bench", "email": "bench@example.com",
+          "email_verified": True, "groups": ["admins", "ml-team", "platform"]}
+info = {"subject": "bench-user", "issuer": claims["iss"], "name": "Bench User", "username": "bench",
+        "email": "bench@example.com", "email_verified": True, "groups": claims["groups"],
+        "groups_source": "claim", "groups_claim": "groups", "is_admin": False,
+        "signed_in_at": now, "expires_at": now + 86400, "idle_expires_at": None,
+        "id_token": {"alg": "RS256", "kid": None, "issued_at": now, "expires_at": now + 600, "claims": claims}}
+text = json.dumps(info).replace("'", "''")
+blob = f"decode('{digest}', 'hex')" if sys.argv[1] == "pg" else f"X'{digest}'"
+print(value + "\t" + f"INSERT INTO sessions (id_hash, issuer, client_id, subject, display, info, signed_in_at, expires_at, last_used_at) VALUES ({blob}, 'http://127.0.0.1:9', 'load-bench', 'bench-user', 'Bench User', '{text}', {now}, {now + 86400}, {now})")
+PY
+}
+
+# Puts a live session into the store $1 (a SQLite path or a postgres URL); sets $session_cookie.
+seed_session() {
+  local row sql dialect=sqlite
+  case $1 in postgres://*) dialect=pg ;; esac
+  row=$(session_row "$dialect")
+  session_cookie="sso-web-session=${row%%$'\t'*}"
+  sql=${row#*$'\t'}
+  case $1 in
+    postgres://*) "$pg_bin/psql" -q "${1%%\?*}" -c "$sql" >/dev/null ;;
+    *) python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$1" "$sql" ;;
+  esac
+}
+
 echo
 echo "| store | replicas | endpoint | connections | req/s | p99 | errors |"
 echo "| --- | ---: | --- | ---: | ---: | ---: | ---: |"
@@ -109,21 +148,53 @@ report() { # setup replicas endpoint connections "rps p99 errors"
   printf '| %s | %s | `%s` | %s | %s | %s ms | %s |\n' "$1" "$2" "$3" "$4" "$rps" "$p99" "$errors"
 }
 
+# The server's own time for verify: its request log ("GET /api/v1/auth/verify 204 0.1ms"),
+# median and p99 over every request of the verify rows of one set-up.
+server_time() {
+  python3 - "$@" <<'PY'
+import re, sys
+times = sorted(float(m) for path in sys.argv[1:] for m in re.findall(r"^GET /api/v1/auth/verify 204 ([\d.]+)ms$", open(path).read(), re.M))
+if times:
+    print(f"{len(times)} requests, median {times[len(times) // 2]:.2f} ms, p99 {times[int(len(times) * 0.99)]:.2f} ms")
+else:
+    print("no verify requests logged")
+PY
+}
+server_times=()
+
 for setup in sqlite pg1 pg2; do
   token=""
+  request_logs=()
   case $setup in
-    sqlite) start_server "$work/sso.db"; bases=("$base"); name=SQLite; n=1 ;;
-    pg1) start_server "postgres://sso@127.0.0.1:$pg_port/bench1?sslmode=disable"; bases=("$base"); name=PostgreSQL; n=1 ;;
-    pg2) start_server "postgres://sso@127.0.0.1:$pg_port/bench2?sslmode=disable"; first=$base
-         start_server "postgres://sso@127.0.0.1:$pg_port/bench2?sslmode=disable"; bases=("$first" "$base"); name=PostgreSQL; n=2 ;;
+    sqlite) database=$work/sso.db ;;
+    pg1) database="postgres://sso@127.0.0.1:$pg_port/bench1?sslmode=disable" ;;
+    pg2) database="postgres://sso@127.0.0.1:$pg_port/bench2?sslmode=disable" ;;
+  esac
+  case $setup in
+    sqlite) start_server "$database"; bases=("$base"); name=SQLite; n=1 ;;
+    pg1) start_server "$database"; bases=("$base"); name=PostgreSQL; n=1 ;;
+    pg2) start_server "$database"; first=$base
+         start_server "$database"; bases=("$first" "$base"); name=PostgreSQL; n=2 ;;
   esac
   [ -n "$token" ] || { echo "load: no setup token was shown" >&2; exit 1; }
-  for path in /api/v1/admin/whoami /api/v1/sso/config; do
-    for c in 50 200; do
+  seed_session "$database"
+  for path in /api/v1/admin/whoami /api/v1/auth/verify /api/v1/sso/config; do
+    case $path in
+      */verify) credential="Cookie: $session_cookie" ;;
+      *) credential="Authorization: Bearer $token" ;;
+    esac
+    counts="50 200"
+    # One connection: the server's time per request without queueing.
+    [[ $path == */verify ]] && counts="1 50 200"
+    for c in $counts; do
       report "$name" "$n" "GET $path" "$c" "$(run "$path" "$c" "${bases[@]}")"
     done
   done
   stop_servers
+  server_times+=("$name x$n: $(server_time "${request_logs[@]}")")
 done
+echo
+echo "server time of GET /api/v1/auth/verify (from the request log, all connections):"
+printf '  %s\n' "${server_times[@]}"
 echo
 echo "load: $(nproc) cores, ${seconds} s per row, wrk $(wrk --version 2>&1 | head -1 | cut -d' ' -f2), PostgreSQL $("$pg_bin/postgres" --version | grep -oE '[0-9.]+' | head -1) on the same machine"
