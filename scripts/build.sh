@@ -20,9 +20,11 @@ node scripts/finish-bundle.mjs dist/admin
 node scripts/finish-bundle.mjs dist/callback
 # The pages with a sign-in button prefetch the callback bundle.
 node scripts/link-callback.mjs dist
-# What sso-server sends to browsers that accept gzip: compressed once, at the level the
-# size budget is measured at, instead of on every request.
-for file in dist/*.wasm dist/*.js dist/*.css dist/admin/*.wasm dist/admin/*.js dist/admin/*.css \
-  dist/callback/*.wasm dist/callback/*.js dist/callback/*.css; do
+# What sso-server sends to browsers that accept gzip (and, over https, brotli): compressed
+# once, at the level the size budget is measured at, instead of on every request.
+assets=(dist/*.wasm dist/*.js dist/*.css dist/admin/*.wasm dist/admin/*.js dist/admin/*.css
+  dist/callback/*.wasm dist/callback/*.js dist/callback/*.css)
+for file in "${assets[@]}"; do
   gzip -9 -k -f -n "$file"
 done
+node scripts/brotli.mjs "${assets[@]}"

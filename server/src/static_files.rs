@@ -340,9 +340,11 @@ async fn file_response(file: &Path, request: Request) -> Response {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    // scripts/build.sh writes `<file>.gz` (gzip -9) next to the wasm, js and css: sent
-    // as is to a browser that accepts gzip, so no request pays for compressing 500 KB.
+    // scripts/build.sh writes `<file>.gz` (gzip -9) and `<file>.br` (brotli 11) next to the
+    // wasm, js and css: sent as is to a browser that accepts them (brotli first), so no
+    // request pays for compressing 500 KB.
     let response = match ServeFile::new(file)
+        .precompressed_br()
         .precompressed_gzip()
         .oneshot(request)
         .await

@@ -579,6 +579,18 @@ async fn precompressed_gzip_is_sent_as_is() {
         .to_ascii_lowercase()
         .contains("accept-encoding"));
     assert_eq!(body(response).await.to_vec(), plain);
+
+    // With a brotli copy next to it (scripts/build.sh), a browser that offers br gets it;
+    // one that offers only gzip still gets the gzip copy.
+    let brotli = b"stored brotli".to_vec();
+    std::fs::write(d.dist.join(format!("{WASM}.br")), &brotli).expect("write wasm.br");
+    let response = send(&app, ask("gzip, deflate, br, zstd")).await;
+    assert_eq!(header(&response, "content-encoding"), "br");
+    assert_eq!(header(&response, "content-type"), "application/wasm");
+    assert_eq!(body(response).await.to_vec(), brotli);
+    let response = send(&app, ask("gzip")).await;
+    assert_eq!(header(&response, "content-encoding"), "gzip");
+    assert_eq!(body(response).await.to_vec(), stored);
 }
 
 #[tokio::test]
