@@ -37,6 +37,8 @@ struct TestPort {
     seed: Cell<u8>,
     left_for: RefCell<Option<String>>,
     sign_outs: Cell<u32>,
+    /// What the callback page's early script got from the token endpoint: (state, answer).
+    early: RefCell<Option<(String, HttpResponse)>>,
 }
 
 impl TestPort {
@@ -50,6 +52,7 @@ impl TestPort {
             seed: Cell::new(1),
             left_for: RefCell::new(None),
             sign_outs: Cell::new(0),
+            early: RefCell::new(None),
         };
         port.serve(DISCOVERY, 200, discovery(json!({})));
         port.serve(JWKS_URI, 200, json!({ "keys": [jwk("rs256")] }).to_string());
@@ -171,6 +174,50 @@ impl Port for TestPort {
     }
 
     fn span(&self, _step: &'static str) {}
+
+    async fn early_token(&self, state: &str) -> Option<Result<HttpResponse, String>> {
+        let mut early = self.early.borrow_mut();
+        if early.as_ref().is_some_and(|(s, _)| s == state) {
+            return early.take().map(|(_, answer)| Ok(answer));
+        }
+        None
+    }
+}
+
+/// What callback.html's script does when the IdP sends the browser back: reads and removes
+/// the early record of `state` and posts its body with `&code=`.
+fn run_early_script(port: &TestPort, state: &str, code: &str) -> bool {
+    let key = format!("sso-web:early:{state}");
+    let Some(text) = port.load(&key) else {
+        return false;
+    };
+    port.remove(&key);
+    let record: Value = serde_json::from_str(&text).expect("JSON");
+    let url = record["token_endpoint"].as_str().expect("token_endpoint");
+    let body = format!("{}&code={code}", record["body"].as_str().expect("body"));
+    assert!(
+        !record["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("code="),
+        "no code yet"
+    );
+    port.requests
+        .borrow_mut()
+        .push(format!("POST {url} (early)"));
+    let answer = {
+        let script = port.token.borrow();
+        let script = script.as_ref().expect("a token endpoint");
+        script(port, &body)
+    };
+    *port.early.borrow_mut() = Some((
+        state.to_owned(),
+        HttpResponse {
+            status: answer.0,
+            body: answer.1,
+        },
+    ));
+    true
 }
 
 fn discovery(extra: Value) -> String {
@@ -546,4 +593,89 @@ fn sign_out_at_the_idp_carries_a_state_that_is_checked_once() {
 fn sha256(data: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(data).to_vec()
+}
+
+#[test]
+fn the_callback_page_redeems_the_code_early_and_every_check_applies_to_its_answer() {
+    let port = TestPort::new();
+    port.on_token(good_token_endpoint);
+    let state = begin(&port, &config());
+    assert!(
+        run_early_script(&port, &state, "the-code"),
+        "the sign-in left an early record"
+    );
+    assert_eq!(
+        code(complete(&port, &config(), &callback(&state), false)),
+        "signed_in"
+    );
+    // One token request in all: the early one; the flow did not post again.
+    let posts: Vec<String> = port
+        .requests
+        .borrow()
+        .iter()
+        .filter(|r| r.starts_with("POST"))
+        .cloned()
+        .collect();
+    assert_eq!(posts, [format!("POST {TOKEN_ENDPOINT} (early)")]);
+
+    // An early answer whose ID token fails a rule is refused like any other.
+    let port = TestPort::new();
+    port.on_token(|_, _| {
+        let mut claims = good_claims();
+        claims["nonce"] = "not-the-one-sent".into();
+        let body = json!({"id_token": sign("rs256", &claims), "token_type": "Bearer"});
+        (200, body.to_string())
+    });
+    let state = begin(&port, &config());
+    assert!(run_early_script(&port, &state, "the-code"));
+    assert_eq!(
+        code(complete(&port, &config(), &callback(&state), false)),
+        "nonce_mismatch"
+    );
+    // And an IdP error in it keeps its code.
+    let port = TestPort::new();
+    port.on_token(|_, _| (400, json!({"error": "invalid_grant"}).to_string()));
+    let state = begin(&port, &config());
+    assert!(run_early_script(&port, &state, "the-code"));
+    assert_eq!(
+        code(complete(&port, &config(), &callback(&state), false)),
+        "token_request_failed"
+    );
+}
+
+#[test]
+fn no_early_record_for_the_relay_or_the_implicit_flow_and_none_outlives_its_sign_in() {
+    let port = TestPort::new();
+    let relay = SsoConfig {
+        token_relay: true,
+        ..config()
+    };
+    let state = begin(&port, &relay);
+    assert!(
+        !run_early_script(&port, &state, "the-code"),
+        "the relay holds the secret"
+    );
+
+    let port = TestPort::new();
+    let implicit = SsoConfig {
+        auth_method: AuthMethod::Implicit,
+        ..config()
+    };
+    let state = begin(&port, &implicit);
+    assert!(
+        !run_early_script(&port, &state, "the-code"),
+        "no code in the implicit flow"
+    );
+
+    // Taken with its pending login when the script did not run (a static host's hand-over).
+    let port = TestPort::new();
+    port.on_token(good_token_endpoint);
+    let state = begin(&port, &config());
+    assert_eq!(port.keys_with_prefix("sso-web:early:").len(), 1);
+    assert_eq!(
+        code(complete(&port, &config(), &callback(&state), false)),
+        "signed_in"
+    );
+    assert!(port.keys_with_prefix("sso-web:early:").is_empty());
+    assert_eq!(port.requests_to(TOKEN_ENDPOINT), 1);
 }

@@ -114,6 +114,10 @@ impl Port for BrowserPort {
         http::post_json(url, body).await.map_err(network)
     }
 
+    async fn early_token(&self, state: &str) -> Option<Result<HttpResponse, String>> {
+        Some(http::take_early_token(state).await?.map_err(network))
+    }
+
     fn now(&self) -> u64 {
         browser::now_secs()
     }

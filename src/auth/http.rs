@@ -127,3 +127,38 @@ pub async fn post_json(url: &str, body: &serde_json::Value) -> Result<HttpRespon
     ];
     finish(fetch(url, init, &headers).await?).await
 }
+
+/// The token request the callback page's early script made while the app loaded
+/// (`window.__ssoEarlyToken`, set by `callback.html`), taken once, if it was made for `state`.
+pub async fn take_early_token(state: &str) -> Option<Result<HttpResponse, NetworkError>> {
+    let window = web_sys::window()?;
+    let key = JsValue::from_str("__ssoEarlyToken");
+    let early = js_sys::Reflect::get(&window, &key)
+        .ok()
+        .filter(JsValue::is_object)?;
+    let _ = js_sys::Reflect::delete_property(window.unchecked_ref::<js_sys::Object>(), &key);
+    let field = |name: &str| js_sys::Reflect::get(&early, &JsValue::from_str(name)).ok();
+    if field("state")?.as_string().as_deref() != Some(state) {
+        return None;
+    }
+    let promise: js_sys::Promise = field("response")?.dyn_into().ok()?;
+    Some(match JsFuture::from(promise).await {
+        Ok(answer) => {
+            let read = |name: &str| js_sys::Reflect::get(&answer, &JsValue::from_str(name)).ok();
+            let status = read("status").and_then(|v| v.as_f64());
+            let body = read("body").and_then(|v| v.as_string());
+            match (status, body) {
+                (Some(status), Some(body)) if (100.0..600.0).contains(&status) => {
+                    Ok(HttpResponse {
+                        status: status as u16,
+                        body,
+                    })
+                }
+                _ => Err(NetworkError(
+                    "the early token request's answer has no status or body".to_owned(),
+                )),
+            }
+        }
+        Err(err) => Err(network(err)),
+    })
+}

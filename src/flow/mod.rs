@@ -18,7 +18,7 @@ use crate::oidc::logout::end_session_url;
 use crate::oidc::nonce::{self, NonceBinding};
 use crate::oidc::pkce::{self, Pkce};
 use crate::oidc::random_token::random_token;
-use crate::oidc::token::token_request_body;
+use crate::oidc::token::{token_request_body, token_request_body_without_code};
 use crate::oidc::{
     CallbackParams, Jwks, OidcError, PendingLogin, ProviderMetadata, SignatureVerifier,
     TokenResponse,
@@ -69,6 +69,11 @@ pub trait Port: Storage {
     /// drops that sign-in.
     fn sign_outs(&self) -> u32;
     fn span(&self, step: &'static str) -> Self::Span;
+    /// The token endpoint's answer that the callback page's early script asked for while the
+    /// app loaded (`callback.html`), if it did so for this `state`; taken once.
+    async fn early_token(&self, _state: &str) -> Option<Result<HttpResponse, String>> {
+        None
+    }
 }
 
 /// How long a cached discovery document or JWKS is used without refetching. An unknown
@@ -191,6 +196,23 @@ pub async fn begin_login<P: Port>(
     let (pending, request) = prepare(&metadata, &settings, return_to, now, random);
     records::prune_pending(port, now);
     records::save_pending(port, &pending)?;
+    // The callback page can then redeem the code while the app still loads. Not through the
+    // relay (the server holds the secret) and not in the implicit flow (no code).
+    if !config.token_relay && !flow.is_implicit() {
+        records::save_early_token(
+            port,
+            &pending.state,
+            &records::EarlyToken {
+                token_endpoint: metadata.token_endpoint().to_owned(),
+                body: token_request_body_without_code(
+                    &pending.redirect_uri,
+                    &pending.client_id,
+                    &pending.code_verifier,
+                ),
+                created_at: now,
+            },
+        )?;
+    }
     port.navigate_away(&request.url())
 }
 
@@ -296,7 +318,16 @@ async fn redeem<P: Port>(
         error: None,
         description: None,
     };
-    let response = if config.token_relay {
+    // Asked for by the callback page while the app loaded: the same request, to the token
+    // endpoint this sign-in started with. Every check below applies to its answer alike.
+    let early = if config.token_relay {
+        None
+    } else {
+        port.early_token(&pending.state).await
+    };
+    let response = if let Some(early) = early {
+        early.map_err(unreachable)?
+    } else if config.token_relay {
         // The relay's JSON body (docs/api.md).
         let body = serde_json::json!({
             "code": code.0,

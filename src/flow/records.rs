@@ -11,6 +11,44 @@ pub const PENDING_PREFIX: &str = "sso-web:pending:";
 /// The `state` sent with RP-initiated logout, checked when the IdP sends the user back.
 pub const LOGOUT_STATE_KEY: &str = "sso-web:logout-state";
 
+/// What the callback page's early script needs to redeem the code while the app loads
+/// (`callback.html`): kept under `sso-web:early:<state>`, read and removed by that script.
+pub const EARLY_TOKEN_PREFIX: &str = "sso-web:early:";
+
+pub struct EarlyToken {
+    pub token_endpoint: String,
+    /// The form body without `code`.
+    pub body: String,
+    pub created_at: u64,
+}
+
+impl Record for EarlyToken {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "token_endpoint": self.token_endpoint,
+            "body": self.body,
+            "created_at": self.created_at,
+        })
+    }
+
+    fn from_json(value: &serde_json::Value) -> Option<Self> {
+        let doc = Object::from_value(value)?;
+        Some(EarlyToken {
+            token_endpoint: doc.string("token_endpoint").ok()?,
+            body: doc.string("body").ok()?,
+            created_at: doc.u64("created_at").ok()?,
+        })
+    }
+}
+
+pub fn save_early_token<S: Storage + ?Sized>(
+    port: &S,
+    state: &str,
+    record: &EarlyToken,
+) -> Result<(), OidcError> {
+    set_json(port, &format!("{EARLY_TOKEN_PREFIX}{state}"), record)
+}
+
 /// A stored record; one that no longer reads (older version, tampering) is dropped.
 pub fn get_json<S: Storage + ?Sized, T: Record>(port: &S, key: &str) -> Option<T> {
     let text = port.load(key)?;
@@ -38,11 +76,13 @@ pub fn save_pending<S: Storage + ?Sized>(
     set_json(port, &format!("{PENDING_PREFIX}{}", pending.state), pending)
 }
 
-/// Reads and deletes in one step: a pending login is good for exactly one callback.
+/// Reads and deletes in one step: a pending login is good for exactly one callback. Its
+/// early-token record goes too, if the callback page's script left it.
 pub fn take_pending<S: Storage + ?Sized>(port: &S, state: &str) -> Option<PendingLogin> {
     let key = format!("{PENDING_PREFIX}{state}");
     let pending = get_json(port, &key);
     port.remove(&key);
+    port.remove(&format!("{EARLY_TOKEN_PREFIX}{state}"));
     pending
 }
 
@@ -51,6 +91,13 @@ pub fn prune_pending<S: Storage + ?Sized>(port: &S, now: u64) {
     for key in port.keys_with_prefix(PENDING_PREFIX) {
         let expired = get_json::<S, PendingLogin>(port, &key).is_none_or(|p| p.is_expired(now));
         if expired {
+            port.remove(&key);
+        }
+    }
+    // Early-token records of sign-ins that are gone.
+    for key in port.keys_with_prefix(EARLY_TOKEN_PREFIX) {
+        let state = key.trim_start_matches(EARLY_TOKEN_PREFIX);
+        if port.load(&format!("{PENDING_PREFIX}{state}")).is_none() {
             port.remove(&key);
         }
     }

@@ -19,6 +19,21 @@ pub fn token_request_body(
     ])
 }
 
+/// The same body without its `code`, which the callback page's early script appends as
+/// `&code=…` when the IdP sends the browser back (`callback.html`, `flow::begin_login`).
+pub fn token_request_body_without_code(
+    redirect_uri: &str,
+    client_id: &str,
+    code_verifier: &str,
+) -> String {
+    super::url::form_encode(&[
+        ("grant_type", "authorization_code"),
+        ("redirect_uri", redirect_uri),
+        ("client_id", client_id),
+        ("code_verifier", code_verifier),
+    ])
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenResponse {
     pub id_token: String,
