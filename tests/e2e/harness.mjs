@@ -167,7 +167,7 @@ export const E2E_CONFIDENTIAL_SECRET = 'e2e-confidential-secret-5b0c7d1e9a';
  * @returns {Promise<{ issuer: string, stop: () => Promise<void> }>}
  */
 export async function startIdp({
-  port, redirectOrigins, confidentialSecret = E2E_CONFIDENTIAL_SECRET, logName = 'idp',
+  port, redirectOrigins, confidentialSecret = E2E_CONFIDENTIAL_SECRET, logName = 'idp', env = {},
 }) {
   const host = '127.0.0.1';
   await assertPortFree(host, port, 'dev IdP');
@@ -177,6 +177,7 @@ export async function startIdp({
       IDP_PORT: String(port),
       IDP_REDIRECT_ORIGINS: redirectOrigins.join(','),
       IDP_CONFIDENTIAL_SECRET: confidentialSecret,
+      ...env,
     },
     logFile: artifactPath(`${logName}.log`),
   });
