@@ -4,6 +4,8 @@
 // `<dir>/assets/`, like sso-server does for the app: index.html `no-cache`, hashed assets
 // `immutable`, gzip when the browser accepts it. Everything is read into memory at start.
 // Prints exactly one line on stdout, `ref ready <origin>`, once it accepts connections.
+// REF_COOP=1 adds sso-server's `Cross-Origin-Opener-Policy: same-origin` to the page, so the
+// benchmark can compare the pages with the same process model (bench/README.md).
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -47,6 +49,7 @@ const server = createServer((req, res) => {
     'content-length': body.length,
     vary: 'accept-encoding',
     ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    ...(process.env.REF_COOP === '1' && file === index ? { 'cross-origin-opener-policy': 'same-origin' } : {}),
   });
   res.end(req.method === 'HEAD' ? undefined : body);
 });
