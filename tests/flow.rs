@@ -184,15 +184,23 @@ impl Port for TestPort {
     }
 }
 
-/// What callback.html's script does when the IdP sends the browser back: reads and removes
-/// the early record of `state` and posts its body with `&code=`.
-fn run_early_script(port: &TestPort, state: &str, code: &str) -> bool {
+/// What callback.html's script does when the IdP sends the browser back with `code` and
+/// `iss`: reads and removes the early record of `state`, and posts its body with `&code=`
+/// only when `iss` is the sign-in's issuer (or absent where the IdP does not send it).
+fn run_early_script(port: &TestPort, state: &str, code: &str, iss: Option<&str>) -> bool {
     let key = format!("sso-web:early:{state}");
     let Some(text) = port.load(&key) else {
         return false;
     };
     port.remove(&key);
     let record: Value = serde_json::from_str(&text).expect("JSON");
+    let iss_ok = match iss {
+        Some(iss) => record["issuer"].as_str() == Some(iss),
+        None => record["iss_required"] == false,
+    };
+    if !iss_ok {
+        return false;
+    }
     let url = record["token_endpoint"].as_str().expect("token_endpoint");
     let body = format!("{}&code={code}", record["body"].as_str().expect("body"));
     assert!(
@@ -204,7 +212,7 @@ fn run_early_script(port: &TestPort, state: &str, code: &str) -> bool {
     );
     port.requests
         .borrow_mut()
-        .push(format!("POST {url} (early)"));
+        .push(format!("POST (early) {url}"));
     let answer = {
         let script = port.token.borrow();
         let script = script.as_ref().expect("a token endpoint");
@@ -601,7 +609,7 @@ fn the_callback_page_redeems_the_code_early_and_every_check_applies_to_its_answe
     port.on_token(good_token_endpoint);
     let state = begin(&port, &config());
     assert!(
-        run_early_script(&port, &state, "the-code"),
+        run_early_script(&port, &state, "the-code", None),
         "the sign-in left an early record"
     );
     assert_eq!(
@@ -616,7 +624,7 @@ fn the_callback_page_redeems_the_code_early_and_every_check_applies_to_its_answe
         .filter(|r| r.starts_with("POST"))
         .cloned()
         .collect();
-    assert_eq!(posts, [format!("POST {TOKEN_ENDPOINT} (early)")]);
+    assert_eq!(posts, [format!("POST (early) {TOKEN_ENDPOINT}")]);
 
     // An early answer whose ID token fails a rule is refused like any other.
     let port = TestPort::new();
@@ -627,20 +635,72 @@ fn the_callback_page_redeems_the_code_early_and_every_check_applies_to_its_answe
         (200, body.to_string())
     });
     let state = begin(&port, &config());
-    assert!(run_early_script(&port, &state, "the-code"));
+    assert!(run_early_script(&port, &state, "the-code", None));
     assert_eq!(
         code(complete(&port, &config(), &callback(&state), false)),
         "nonce_mismatch"
+    );
+    assert_eq!(
+        port.requests_to(TOKEN_ENDPOINT),
+        1,
+        "the early answer was used"
     );
     // And an IdP error in it keeps its code.
     let port = TestPort::new();
     port.on_token(|_, _| (400, json!({"error": "invalid_grant"}).to_string()));
     let state = begin(&port, &config());
-    assert!(run_early_script(&port, &state, "the-code"));
+    assert!(run_early_script(&port, &state, "the-code", None));
     assert_eq!(
         code(complete(&port, &config(), &callback(&state), false)),
         "token_request_failed"
     );
+    assert_eq!(
+        port.requests_to(TOKEN_ENDPOINT),
+        1,
+        "the early answer was used"
+    );
+
+    // RFC 9207: the script sends nothing for a response whose iss is another issuer, and
+    // nothing without iss from an IdP that says it sends one.
+    let port = TestPort::new();
+    port.serve(
+        DISCOVERY,
+        200,
+        discovery(json!({"authorization_response_iss_parameter_supported": true})),
+    );
+    port.on_token(good_token_endpoint);
+    let state = begin(&port, &config());
+    let record = port
+        .load(&format!("sso-web:early:{state}"))
+        .expect("record");
+    assert!(!run_early_script(
+        &port,
+        &state,
+        "the-code",
+        Some("https://evil.example")
+    ));
+    assert_eq!(port.requests_to(TOKEN_ENDPOINT), 0);
+    port.save(&format!("sso-web:early:{state}"), &record)
+        .expect("save");
+    assert!(!run_early_script(&port, &state, "the-code", None));
+    assert_eq!(port.requests_to(TOKEN_ENDPOINT), 0);
+    port.save(&format!("sso-web:early:{state}"), &record)
+        .expect("save");
+    assert!(run_early_script(&port, &state, "the-code", Some(ISSUER)));
+    assert_eq!(
+        code(complete(
+            &port,
+            &config(),
+            &format!(
+                "{}&{}",
+                callback(&state),
+                sso_web::oidc::url::form_encode(&[("iss", ISSUER)])
+            ),
+            false
+        )),
+        "signed_in"
+    );
+    assert_eq!(port.requests_to(TOKEN_ENDPOINT), 1);
 }
 
 #[test]
@@ -652,7 +712,7 @@ fn no_early_record_for_the_relay_or_the_implicit_flow_and_none_outlives_its_sign
     };
     let state = begin(&port, &relay);
     assert!(
-        !run_early_script(&port, &state, "the-code"),
+        !run_early_script(&port, &state, "the-code", None),
         "the relay holds the secret"
     );
 
@@ -663,7 +723,7 @@ fn no_early_record_for_the_relay_or_the_implicit_flow_and_none_outlives_its_sign
     };
     let state = begin(&port, &implicit);
     assert!(
-        !run_early_script(&port, &state, "the-code"),
+        !run_early_script(&port, &state, "the-code", None),
         "no code in the implicit flow"
     );
 

@@ -302,6 +302,9 @@ async fn sign_in_start_returns_only_to_allowed_hosts() {
         "http://127.0.0.1:8081/",
         "javascript:alert(1)",
         "https://evil.example/<script>",
+        // The refusals that quote what they got: escaped.
+        "https://<script>./",
+        "https://notebooks.example.com:<b>/",
     ] {
         for cookie in [None, Some(cookie.as_str())] {
             let (status, location, page) = start(&app, rd, cookie).await;
@@ -312,9 +315,23 @@ async fn sign_in_start_returns_only_to_allowed_hosts() {
                 "{rd}: {page}"
             );
             assert!(page.contains("SSO_ALLOWED_REDIRECT_HOSTS"), "{rd}");
-            assert!(!page.contains("<script>"), "{rd}: {page}");
+            assert!(
+                !page.contains("<script>") && !page.contains("<b>"),
+                "{rd}: {page}"
+            );
         }
     }
+    // As nginx writes it ($request_uri unencoded): the rest of the query, verbatim.
+    let raw = verify(
+        "/oauth2/start?rd=https://notebooks.example.com/lab?a=1&b=c%20d%26e",
+        Some(&cookie),
+    );
+    let response = send(&app, raw).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(
+        header(&response, "location"),
+        "https://notebooks.example.com/lab?a=1&b=c%20d%26e"
+    );
 }
 
 #[tokio::test]

@@ -210,6 +210,8 @@ pub async fn begin_login<P: Port>(
                     &pending.code_verifier,
                 ),
                 created_at: now,
+                issuer: pending.issuer.clone(),
+                iss_required: metadata.iss_parameter_required(),
             },
         )?;
     }
@@ -325,8 +327,10 @@ async fn redeem<P: Port>(
     } else {
         port.early_token(&pending.state).await
     };
-    let response = if let Some(early) = early {
-        early.map_err(unreachable)?
+    // A network failure of the early request (it may not have left) gets one ordinary try;
+    // if the code was redeemed after all, the IdP refuses the second use and says so.
+    let response = if let Some(Ok(early)) = early {
+        early
     } else if config.token_relay {
         // The relay's JSON body (docs/api.md).
         let body = serde_json::json!({

@@ -20,6 +20,10 @@ pub struct EarlyToken {
     /// The form body without `code`.
     pub body: String,
     pub created_at: u64,
+    /// RFC 9207, checked by the script before it sends the code: the callback's `iss` must be
+    /// this issuer, and must be there when `iss_required`.
+    pub issuer: String,
+    pub iss_required: bool,
 }
 
 impl Record for EarlyToken {
@@ -28,6 +32,8 @@ impl Record for EarlyToken {
             "token_endpoint": self.token_endpoint,
             "body": self.body,
             "created_at": self.created_at,
+            "issuer": self.issuer,
+            "iss_required": self.iss_required,
         })
     }
 
@@ -37,6 +43,8 @@ impl Record for EarlyToken {
             token_endpoint: doc.string("token_endpoint").ok()?,
             body: doc.string("body").ok()?,
             created_at: doc.u64("created_at").ok()?,
+            issuer: doc.string("issuer").ok()?,
+            iss_required: doc.opt_bool("iss_required").ok()?.unwrap_or(true),
         })
     }
 }

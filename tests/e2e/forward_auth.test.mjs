@@ -126,17 +126,19 @@ describe('forward-auth through nginx', () => {
   test('anonymous is sent to sign-in and back; the upstream sees alice; admins-only lets her in; sign-out ends it', async (t) => {
     await stack.withSession(t, async ({ page, context }) => {
       const app = new App(page, stack);
-      await page.goto(`${APP}/notebooks/1`);
+      // A query with & and an escaped space: nginx puts $request_uri into rd unencoded.
+      await page.goto(`${APP}/notebooks/1?a=1&b=c%20d`);
       // nginx -> /oauth2/start -> the sign-in page, which goes on to the IdP by itself.
       await app.idpLogin.signIn('alice');
       await app.passConsentIfAsked(page.locator('body:has-text("x-auth-request-user")'));
-      await page.waitForURL(`${APP}/notebooks/1`);
+      await page.waitForURL(`${APP}/notebooks/1?a=1&b=c%20d`);
       const { path, headers } = await echoed(app);
-      assert.equal(path, '/notebooks/1');
+      assert.equal(path, '/notebooks/1?a=1&b=c%20d');
       assert.equal(headers['x-auth-request-user'], USERS.alice.sub);
       assert.equal(headers['x-auth-request-email'], USERS.alice.email);
       assert.equal(headers['x-auth-request-preferred-username'], USERS.alice.preferred_username);
       assert.equal(headers['x-auth-request-groups'], USERS.alice.groups.join(','));
+      // The proxy passes the cookie on (docs/forward-auth.md says what that means for apps).
       assert.equal(headers.cookie?.includes('sso-web-session='), true, 'the app got the cookie');
 
       await page.goto(`${APP}/admins/panel`);

@@ -201,10 +201,7 @@ pub async fn start(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let rd = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(key, _)| key == "rd")
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default();
+    let rd = return_address(query.as_deref().unwrap_or_default());
     let own = match &state.sessions.public_origin {
         Some(origin) => origin
             .split_once("://")
@@ -243,6 +240,29 @@ pub async fn start(
         Ok(value) => no_store((StatusCode::FOUND, [(header::LOCATION, value)]).into_response()),
         Err(_) => refused_page(&redirect::Refused::UnsafeCharacters),
     }
+}
+
+/// `rd` from `/oauth2/start`'s query. Written out (`rd=https://app/x?a=1&b=2`, as nginx's
+/// `$request_uri` puts it), it is the rest of the query, verbatim: the browser already encoded
+/// it, and decoding would turn `%20` into a space and `%26` into a separator. Percent-encoded
+/// (`rd=https%3A%2F%2F…`, as this server and Traefik/Caddy's redirect write it), it is decoded.
+fn return_address(query: &str) -> String {
+    let value = if let Some(value) = query.strip_prefix("rd=") {
+        value
+    } else if let Some((_, value)) = query.split_once("&rd=") {
+        value
+    } else {
+        return String::new();
+    };
+    let lower = value.get(..8).unwrap_or(value).to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") || value.starts_with('/') {
+        return value.to_owned();
+    }
+    let encoded = value.split('&').next().unwrap_or_default();
+    url::form_urlencoded::parse(format!("rd={encoded}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
 }
 
 fn refused_page(refused: &redirect::Refused) -> Response {
@@ -289,6 +309,28 @@ mod tests {
                 .bytes()
                 .all(|b| (0x21..=0x7e).contains(&b)));
         }
+    }
+
+    #[test]
+    fn the_return_address_is_taken_as_the_proxy_wrote_it() {
+        // nginx: written out, the rest of the query, still encoded as the browser sent it.
+        assert_eq!(
+            return_address("rd=https://app.example.com/x?a=1&b=c%20d%26e#f"),
+            "https://app.example.com/x?a=1&b=c%20d%26e#f"
+        );
+        assert_eq!(return_address("rd=/me?tab=1&x=2"), "/me?tab=1&x=2");
+        assert_eq!(return_address("x=1&rd=HTTPS://App/"), "HTTPS://App/");
+        // Encoded (this server's own round trip, Traefik and Caddy): decoded once.
+        assert_eq!(
+            return_address("rd=https%3A%2F%2Fapp.example.com%2Fx%3Fa%3D1%26b%3Dc%2520d"),
+            "https://app.example.com/x?a=1&b=c%20d"
+        );
+        assert_eq!(
+            return_address("rd=%2F%2Fevil.example&x=1"),
+            "//evil.example"
+        );
+        assert_eq!(return_address(""), "");
+        assert_eq!(return_address("ard=https://evil.example/"), "");
     }
 
     #[test]

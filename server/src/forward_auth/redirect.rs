@@ -26,6 +26,11 @@ impl AllowedHost {
             None => (false, entry),
         };
         let authority = parse_authority(rest).map_err(|why| format!("{entry:?}: {why}"))?;
+        if matches!(authority.port, Some(80 | 443)) {
+            return Err(format!(
+                "{entry:?}: leave out a default port (:80, :443); without a port every port matches"
+            ));
+        }
         if subdomains && authority.host.starts_with('[') {
             return Err(format!(
                 "{entry:?}: a leading dot (subdomains) needs a domain name"

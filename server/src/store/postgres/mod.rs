@@ -76,8 +76,15 @@ fn hash32(bytes: &[u8], what: &str) -> Result<[u8; 32], StoreError> {
     <[u8; 32]>::try_from(bytes).map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
 }
 
-const COLUMNS: &str = "id, issuer, client_id, subject, display, info, signed_in_at, expires_at,
-    last_used_at, ended_at, end_reason";
+/// The session columns `read_session` reads, in its order (a macro, so that prepared
+/// statements can be `&'static str` built with `concat!`).
+macro_rules! session_columns {
+    () => {
+        "id, issuer, client_id, subject, display, info, signed_in_at, expires_at,
+    last_used_at, ended_at, end_reason"
+    };
+}
+const COLUMNS: &str = session_columns!();
 
 fn read_session(row: &Row) -> Result<StoredSession, StoreError> {
     let ended_at: Option<i64> = row.try_get(9).map_err(pg)?;
@@ -449,11 +456,11 @@ impl Store for PgStore {
     fn session_by_hash(&self, id_hash: &[u8; 32]) -> Result<Option<StoredSession>, StoreError> {
         let mut conn = self.pool.get()?;
         let statement = conn
-            .prepared(
-                "SELECT id, issuer, client_id, subject, display, info, signed_in_at, expires_at,
-                     last_used_at, ended_at, end_reason
-                 FROM sessions WHERE id_hash = $1",
-            )
+            .prepared(concat!(
+                "SELECT ",
+                session_columns!(),
+                " FROM sessions WHERE id_hash = $1"
+            ))
             .map_err(pg)?;
         conn.query_opt(&statement, &[&id_hash.as_slice()])
             .map_err(pg)?
