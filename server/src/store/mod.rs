@@ -18,6 +18,7 @@ use crate::config::Database;
 use crate::settings::{SettingsPatch, Snapshot};
 
 pub mod postgres;
+pub mod rows;
 pub mod sqlite;
 
 pub use postgres::PgStore;
@@ -164,7 +165,7 @@ pub enum StoreError {
     },
     Corrupt(String),
     /// `migrate-store` does not write into a database that holds data already.
-    NotEmpty(String),
+    NotEmpty,
 }
 
 impl fmt::Display for StoreError {
@@ -183,7 +184,9 @@ impl fmt::Display for StoreError {
                 "the database has schema version {found}, but this sso-server knows only up to {known}: it was written by a newer release"
             ),
             Self::Corrupt(what) => write!(f, "the database holds an unexpected value: {what}"),
-            Self::NotEmpty(what) => write!(f, "{what}"),
+            Self::NotEmpty => f.write_str(
+                "the target database holds data already; migrate-store writes only into an empty one",
+            ),
         }
     }
 }

@@ -17,15 +17,15 @@ use std::time::SystemTime;
 
 use postgres::{Row, Transaction};
 use sso_web::contract::admin::{ActorKind, AuditEntry, AuditEvent};
-use sso_web::contract::settings::SETTINGS;
 
 use self::pool::Pool;
 pub use self::url::PgUrl;
+use super::rows::{hash32, plan_save, setting_row, settings_from_rows, whole_audit, Save};
 use super::{
     rfc3339_utc, Actor, Created, Dump, DumpedSession, EndReason, NewSession, Store, StoreError,
     StoredSession, UpdateOutcome, SECRET_ERASED,
 };
-use crate::settings::{SettingsPatch, Snapshot, StoredSettings};
+use crate::settings::{SettingsPatch, Snapshot};
 
 /// Each entry upgrades the schema by one version; never edit a released one, append.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
@@ -70,10 +70,6 @@ fn i64_of(value: u64) -> Result<i64, StoreError> {
 
 fn u64_of(value: i64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} is negative")))
-}
-
-fn hash32(bytes: &[u8], what: &str) -> Result<[u8; 32], StoreError> {
-    <[u8; 32]>::try_from(bytes).map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
 }
 
 /// The session columns `read_session` reads, in its order (a macro, so that prepared
@@ -150,24 +146,12 @@ fn read_snapshot(tx: &mut Transaction<'_>, lock: bool) -> Result<Snapshot, Store
         "SELECT version FROM settings WHERE id = 1"
     };
     let version: i64 = tx.query_one(query, &[]).map_err(pg)?.get(0);
-    let mut settings = StoredSettings::new();
-    for row in tx
+    let rows = tx
         .query("SELECT name, value FROM setting_values", &[])
         .map_err(pg)?
-    {
-        let name: String = row.get(0);
-        let json: String = row.get(1);
-        // A name this release does not know is left alone; a value that no longer passes its
-        // rule counts as unset (as in SQLite).
-        let Some(setting) = SETTINGS.iter().find(|s| s.name == name) else {
-            continue;
-        };
-        let json: serde_json::Value = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("setting {name}: {e}")))?;
-        if let Some(value) = setting.from_stored(&json) {
-            settings.insert(setting.name, value);
-        }
-    }
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1)));
+    let settings = settings_from_rows(rows)?;
     Ok(Snapshot {
         version: u64_of(version)?,
         settings,
@@ -279,53 +263,35 @@ impl Store for PgStore {
         self.tx(|tx| {
             // The row lock makes racing saves wait here, then see the winner's version.
             let current = read_snapshot(tx, true)?;
-            if current.version != expected_version {
-                return Ok(UpdateOutcome::Stale {
-                    current_version: current.version,
-                });
-            }
-            let (next, fields) = patch.apply(&current.settings);
-            if fields.is_empty() {
-                return Ok(UpdateOutcome::Unchanged(current));
-            }
-            let erased = patch.erases_secret(&current.settings);
-            let version = current.version + 1;
+            let write = match plan_save(current, expected_version, patch) {
+                Save::Answer(outcome) => return Ok(outcome),
+                Save::Write(write) => write,
+            };
             tx.execute(
                 "UPDATE settings SET version = $1, updated_at = $2 WHERE id = 1",
-                &[&i64_of(version)?, &rfc3339_utc(SystemTime::now())],
+                &[&i64_of(write.version)?, &rfc3339_utc(SystemTime::now())],
             )
             .map_err(pg)?;
-            for name in &fields {
-                match (next.get(name), SETTINGS.iter().find(|s| s.name == *name)) {
-                    (Some(value), Some(setting)) => {
-                        tx.execute(
-                            "INSERT INTO setting_values (name, value) VALUES ($1, $2)
-                             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                            &[name, &setting.to_stored(value).to_string()],
-                        )
-                        .map_err(pg)?;
-                    }
-                    _ => {
-                        tx.execute("DELETE FROM setting_values WHERE name = $1", &[name])
-                            .map_err(pg)?;
-                    }
+            for (name, row) in write.rows() {
+                match row {
+                    Some(value) => tx.execute(
+                        "INSERT INTO setting_values (name, value) VALUES ($1, $2)
+                         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                        &[&name, &value],
+                    ),
+                    None => tx.execute("DELETE FROM setting_values WHERE name = $1", &[&name]),
                 }
+                .map_err(pg)?;
             }
             insert_audit(
                 tx,
                 actor,
                 AuditEvent::SettingsChanged,
-                &fields,
-                version,
-                erased.then_some(SECRET_ERASED),
+                &write.fields,
+                write.version,
+                write.erased_secret.then_some(SECRET_ERASED),
             )?;
-            Ok(UpdateOutcome::Changed {
-                snapshot: Snapshot {
-                    version,
-                    settings: next,
-                },
-                fields,
-            })
+            Ok(write.into_outcome())
         })
     }
 
@@ -598,17 +564,7 @@ impl Store for PgStore {
     }
 
     fn export(&self) -> Result<Dump, StoreError> {
-        let mut audit = Vec::new();
-        let mut before = None;
-        loop {
-            let (page, next) = self.audit(100, before)?;
-            audit.extend(page);
-            match next {
-                Some(id) => before = Some(id),
-                None => break,
-            }
-        }
-        audit.reverse();
+        let audit = whole_audit(|limit, before| self.audit(limit, before))?;
         self.tx(|tx| {
             let settings = read_snapshot(tx, false)?;
             let setup_token = tx
@@ -670,9 +626,7 @@ impl Store for PgStore {
                 .map_err(pg)?;
             let (version, rows): (i64, i64) = (row.get(0), row.get(1));
             if version != 0 || rows > 0 {
-                return Err(StoreError::NotEmpty(
-                    "the target database holds data already; migrate-store writes only into an empty one".into(),
-                ));
+                return Err(StoreError::NotEmpty);
             }
             tx.execute(
                 "UPDATE settings SET version = $1 WHERE id = 1",
@@ -680,10 +634,10 @@ impl Store for PgStore {
             )
             .map_err(pg)?;
             for (name, value) in &dump.settings.settings {
-                if let Some(setting) = SETTINGS.iter().find(|s| s.name == *name) {
+                if let Some(row) = setting_row(name, value) {
                     tx.execute(
                         "INSERT INTO setting_values (name, value) VALUES ($1, $2)",
-                        &[name, &setting.to_stored(value).to_string()],
+                        &[name, &row],
                     )
                     .map_err(pg)?;
                 }

@@ -3,13 +3,8 @@
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::{read_snapshot, to_sql_version, SqliteStore};
+use crate::store::rows::{hash32, setting_row, whole_audit};
 use crate::store::{Dump, DumpedSession, StoreError};
-use sso_web::contract::settings::SETTINGS;
-
-fn hash32(bytes: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError> {
-    <[u8; 32]>::try_from(bytes.as_slice())
-        .map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
-}
 
 fn time(value: i64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("time {value}")))
@@ -21,17 +16,7 @@ impl SqliteStore {
             let conn = self.conn();
             read_snapshot(&conn)?
         };
-        let mut audit = Vec::new();
-        let mut before = None;
-        loop {
-            let (page, next) = self.audit(100, before)?;
-            audit.extend(page);
-            match next {
-                Some(id) => before = Some(id),
-                None => break,
-            }
-        }
-        audit.reverse();
+        let audit = whole_audit(|limit, before| self.audit(limit, before))?;
         let conn = self.conn();
         let setup_token = conn
             .query_row(
@@ -40,7 +25,7 @@ impl SqliteStore {
                 |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?)),
             )
             .optional()?
-            .map(|(hash, at)| Ok::<_, StoreError>((hash32(hash, "the setup token hash")?, at)))
+            .map(|(hash, at)| Ok::<_, StoreError>((hash32(&hash, "the setup token hash")?, at)))
             .transpose()?;
         let mut statement = conn.prepare(&format!(
             "SELECT {}, id_hash, id_token FROM sessions ORDER BY id",
@@ -57,7 +42,7 @@ impl SqliteStore {
         for row in rows {
             let (row, hash, id_token) = row?;
             sessions.push(DumpedSession {
-                id_hash: hash32(hash, "a session's id hash")?,
+                id_hash: hash32(&hash, "a session's id hash")?,
                 row,
                 id_token,
             });
@@ -69,7 +54,7 @@ impl SqliteStore {
         let mut used_id_tokens = Vec::new();
         for row in rows {
             let (hash, expires_at) = row?;
-            used_id_tokens.push((hash32(hash, "a traded token's hash")?, time(expires_at)?));
+            used_id_tokens.push((hash32(&hash, "a traded token's hash")?, time(expires_at)?));
         }
         Ok(Dump {
             settings,
@@ -90,19 +75,17 @@ impl SqliteStore {
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )?;
         if version != 0 || audit + sessions + token > 0 {
-            return Err(StoreError::NotEmpty(
-                "the target database holds data already; migrate-store writes only into an empty one".into(),
-            ));
+            return Err(StoreError::NotEmpty);
         }
         tx.execute(
             "UPDATE settings SET version = ?1 WHERE id = 1",
             params![to_sql_version(dump.settings.version)?],
         )?;
         for (name, value) in &dump.settings.settings {
-            if let Some(setting) = SETTINGS.iter().find(|s| s.name == *name) {
+            if let Some(row) = setting_row(name, value) {
                 tx.execute(
                     "INSERT INTO setting_values (name, value) VALUES (?1, ?2)",
-                    params![name, setting.to_stored(value).to_string()],
+                    params![name, row],
                 )?;
             }
         }

@@ -14,13 +14,13 @@ use std::time::{Duration, SystemTime};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use sso_web::contract::admin::{ActorKind, AuditEntry, AuditEvent};
-use sso_web::contract::settings::SETTINGS;
 
+use super::rows::{hash32, plan_save, settings_from_rows, Save};
 use super::{
     rfc3339_utc, Actor, Created, Dump, EndReason, NewSession, Store, StoreError, StoredSession,
     UpdateOutcome, SECRET_ERASED,
 };
-use crate::settings::{SettingsPatch, Snapshot, StoredSettings};
+use crate::settings::{SettingsPatch, Snapshot};
 
 mod dump;
 mod sessions;
@@ -218,53 +218,37 @@ impl SqliteStore {
     ) -> Result<UpdateOutcome, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = read_snapshot(&tx)?;
-        if current.version != expected_version {
-            return Ok(UpdateOutcome::Stale {
-                current_version: current.version,
-            });
-        }
-        let (next, fields) = patch.apply(&current.settings);
-        if fields.is_empty() {
-            return Ok(UpdateOutcome::Unchanged(current));
-        }
-        let erased = patch.erases_secret(&current.settings);
-        let version = current.version + 1;
-        let at = rfc3339_utc(SystemTime::now());
+        let write = match plan_save(read_snapshot(&tx)?, expected_version, patch) {
+            Save::Answer(outcome) => return Ok(outcome),
+            Save::Write(write) => write,
+        };
         tx.execute(
             "UPDATE settings SET version = ?1, updated_at = ?2 WHERE id = 1",
-            params![to_sql_version(version)?, at],
+            params![
+                to_sql_version(write.version)?,
+                rfc3339_utc(SystemTime::now())
+            ],
         )?;
-        for name in &fields {
-            match (next.get(name), SETTINGS.iter().find(|s| s.name == *name)) {
-                (Some(value), Some(setting)) => {
-                    tx.execute(
-                        "INSERT INTO setting_values (name, value) VALUES (?1, ?2)
-                         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                        params![name, setting.to_stored(value).to_string()],
-                    )?;
-                }
-                _ => {
-                    tx.execute("DELETE FROM setting_values WHERE name = ?1", params![name])?;
-                }
-            }
+        for (name, row) in write.rows() {
+            match row {
+                Some(value) => tx.execute(
+                    "INSERT INTO setting_values (name, value) VALUES (?1, ?2)
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    params![name, value],
+                ),
+                None => tx.execute("DELETE FROM setting_values WHERE name = ?1", params![name]),
+            }?;
         }
         insert_audit(
             &tx,
             actor,
             AuditEvent::SettingsChanged,
-            &fields,
-            version,
-            erased.then_some(SECRET_ERASED),
+            &write.fields,
+            write.version,
+            write.erased_secret.then_some(SECRET_ERASED),
         )?;
         tx.commit()?;
-        Ok(UpdateOutcome::Changed {
-            snapshot: Snapshot {
-                version,
-                settings: next,
-            },
-            fields,
-        })
+        Ok(write.into_outcome())
     }
 
     /// Newest first, `limit` entries with ids below `before`; the second value
@@ -332,11 +316,7 @@ impl SqliteStore {
                 row.get(0)
             })
             .optional()?;
-        hash.map(|h| {
-            <[u8; 32]>::try_from(h.as_slice())
-                .map_err(|_| StoreError::Corrupt("setup token hash is not 32 bytes".into()))
-        })
-        .transpose()
+        hash.map(|h| hash32(&h, "the setup token hash")).transpose()
     }
 
     /// Stores `hash` unless a setup token exists already; true when stored.
@@ -497,23 +477,10 @@ fn read_snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
         row.get(0)
     })?;
     let mut statement = conn.prepare_cached("SELECT name, value FROM setting_values")?;
-    let rows = statement.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-    })?;
-    let mut settings = StoredSettings::new();
-    for row in rows {
-        let (name, json) = row?;
-        // A name this release does not know (written by a newer one, or of a setting since
-        // removed) is left alone; a value that no longer passes its rule counts as unset.
-        let Some(setting) = SETTINGS.iter().find(|s| s.name == name) else {
-            continue;
-        };
-        let json: serde_json::Value = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("setting {name}: {e}")))?;
-        if let Some(value) = setting.from_stored(&json) {
-            settings.insert(setting.name, value);
-        }
-    }
+    let rows = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<Vec<(String, String)>, _>>()?;
+    let settings = settings_from_rows(rows)?;
     Ok(Snapshot {
         version: from_sql_version(version)?,
         settings,
@@ -551,6 +518,7 @@ fn restrict_permissions(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::StoredSettings;
     use sso_web::contract::settings::{Secret, Value};
     use std::time::{Duration, UNIX_EPOCH};
 

@@ -186,26 +186,14 @@ impl SqliteStore {
         actor: &Actor,
         version: u64,
     ) -> Result<usize, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let ended = tx.execute(
+        self.end_many(
             "UPDATE sessions SET ended_at = ?2, end_reason = 'revoked'
              WHERE ended_at IS NULL AND (?1 IS NULL OR id != ?1)",
             params![keep, secs(now)?],
-        )?;
-        if ended > 0 {
-            let count = format!("{ended} session(s)");
-            insert_audit(
-                &tx,
-                actor,
-                AuditEvent::OtherSessionsRevoked,
-                &[],
-                version,
-                Some(&count),
-            )?;
-        }
-        tx.commit()?;
-        Ok(ended)
+            AuditEvent::OtherSessionsRevoked,
+            actor,
+            version,
+        )
     }
 
     /// Ends the live sessions made under another issuer or client ID than these.
@@ -217,23 +205,32 @@ impl SqliteStore {
         actor: &Actor,
         version: u64,
     ) -> Result<usize, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let ended = tx.execute(
+        self.end_many(
             "UPDATE sessions SET ended_at = ?3, end_reason = 'settings_changed'
              WHERE ended_at IS NULL AND (?1 IS NULL OR ?2 IS NULL OR issuer != ?1 OR client_id != ?2)",
             params![issuer, client_id, secs(now)?],
-        )?;
+            AuditEvent::SessionsEndedBySettings,
+            actor,
+            version,
+        )
+    }
+
+    /// Ends the sessions `sql` picks, in one transaction with one audit entry of `event`
+    /// that counts them (none when there were none).
+    fn end_many(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        event: AuditEvent,
+        actor: &Actor,
+        version: u64,
+    ) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ended = tx.execute(sql, params)?;
         if ended > 0 {
             let count = format!("{ended} session(s)");
-            insert_audit(
-                &tx,
-                actor,
-                AuditEvent::SessionsEndedBySettings,
-                &[],
-                version,
-                Some(&count),
-            )?;
+            insert_audit(&tx, actor, event, &[], version, Some(&count))?;
         }
         tx.commit()?;
         Ok(ended)
