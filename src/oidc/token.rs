@@ -10,13 +10,7 @@ pub fn token_request_body(
     client_id: &str,
     code_verifier: &str,
 ) -> String {
-    super::url::form_encode(&[
-        ("grant_type", "authorization_code"),
-        ("code", code),
-        ("redirect_uri", redirect_uri),
-        ("client_id", client_id),
-        ("code_verifier", code_verifier),
-    ])
+    grant_body(Some(code), redirect_uri, client_id, code_verifier)
 }
 
 /// The same body without its `code`, which the callback page's early script appends as
@@ -26,12 +20,23 @@ pub fn token_request_body_without_code(
     client_id: &str,
     code_verifier: &str,
 ) -> String {
-    super::url::form_encode(&[
-        ("grant_type", "authorization_code"),
+    grant_body(None, redirect_uri, client_id, code_verifier)
+}
+
+fn grant_body(
+    code: Option<&str>,
+    redirect_uri: &str,
+    client_id: &str,
+    code_verifier: &str,
+) -> String {
+    let mut pairs = vec![("grant_type", "authorization_code")];
+    pairs.extend(code.map(|code| ("code", code)));
+    pairs.extend([
         ("redirect_uri", redirect_uri),
         ("client_id", client_id),
         ("code_verifier", code_verifier),
-    ])
+    ]);
+    super::url::form_encode(&pairs)
 }
 
 #[derive(Debug, Clone, PartialEq)]
