@@ -299,10 +299,8 @@ fn parse_limits(get: &dyn Fn(&str) -> Option<String>) -> Result<Limits, ConfigEr
     };
     let trusted_proxies = match get("SSO_TRUSTED_PROXIES") {
         None => Vec::new(),
-        Some(value) => value
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        Some(value) => parse_list(&value)
+            .iter()
             .map(|s| {
                 IpNet::parse(s).ok_or_else(|| ConfigError::InvalidTrustedProxy {
                     value: value.clone(),
@@ -569,10 +567,8 @@ impl Config {
             .transpose()?;
         let allowed_redirect_hosts = match get("SSO_ALLOWED_REDIRECT_HOSTS") {
             None => Vec::new(),
-            Some(value) => value
-                .split(',')
-                .map(str::trim)
-                .filter(|entry| !entry.is_empty())
+            Some(value) => parse_list(&value)
+                .iter()
                 .map(|entry| {
                     AllowedHost::parse(entry).map_err(|why| ConfigError::Invalid {
                         var: "SSO_ALLOWED_REDIRECT_HOSTS",
