@@ -327,19 +327,18 @@ pub async fn fetch_limited(client: &reqwest::Client, url: &str) -> Result<Vec<u8
 /// to an internal host (blind SSRF); the documents' URLs are the issuer's own, so a
 /// provider that moves them is configured with the new address instead.
 pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .timeout(FETCH_TIMEOUT)
-        .connect_timeout(FETCH_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("sso-server/", env!("CARGO_PKG_VERSION")))
-        .build()
+    client_without_redirects(FETCH_TIMEOUT)
 }
 
 /// The client for the token relay's POST: no redirects, because a 307 or 308
 /// would re-send the client credentials to wherever it points.
 pub fn token_client() -> Result<reqwest::Client, reqwest::Error> {
+    client_without_redirects(TOKEN_TIMEOUT)
+}
+
+fn client_without_redirects(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
-        .timeout(TOKEN_TIMEOUT)
+        .timeout(timeout)
         .connect_timeout(FETCH_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("sso-server/", env!("CARGO_PKG_VERSION")))
