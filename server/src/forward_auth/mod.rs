@@ -175,15 +175,20 @@ fn sign_in_redirect(state: &AppState, headers: &HeaderMap) -> Option<Response> {
         forwarded("x-forwarded-host")?,
         forwarded("x-forwarded-uri")?
     );
-    let location = format!(
-        "{origin}{}?rd={}",
-        sso_web::contract::session::SIGN_IN_START_PATH,
-        utf8_percent_encode(&rd, NON_ALPHANUMERIC)
-    );
+    let location = format!("{origin}{}", start_path(&rd));
     let location = HeaderValue::from_str(&location).ok()?;
     Some(no_store(
         (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
     ))
+}
+
+/// `/oauth2/start?rd=<rd, percent-encoded>`.
+fn start_path(rd: &str) -> String {
+    format!(
+        "{}?rd={}",
+        sso_web::contract::session::SIGN_IN_START_PATH,
+        utf8_percent_encode(rd, NON_ALPHANUMERIC)
+    )
 }
 
 fn no_store(mut response: Response) -> Response {
@@ -223,15 +228,10 @@ pub async fn start(
             location
         }
         Err(SessionError::NoSession | SessionError::Expired | SessionError::Revoked) => {
-            let back = format!(
-                "{}?rd={}",
-                sso_web::contract::session::SIGN_IN_START_PATH,
-                utf8_percent_encode(&location, NON_ALPHANUMERIC)
-            );
             format!(
                 "/?{}={}",
                 sso_web::contract::session::RETURN_TO_PARAM,
-                utf8_percent_encode(&back, NON_ALPHANUMERIC)
+                utf8_percent_encode(&start_path(&location), NON_ALPHANUMERIC)
             )
         }
         Err(other) => return other.into_response(),
