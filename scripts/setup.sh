@@ -37,7 +37,8 @@ fi
 missing_debs=()
 [ -x /usr/bin/chromium ] || missing_debs+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing_debs+=(chromium-driver)
-# A real reverse proxy for the form_post bridge test (server/tests/nginx.rs).
+# A real reverse proxy: the form_post bridge test (server/tests/nginx.rs) and forward-auth
+# through nginx (tests/e2e/forward_auth.test.mjs).
 [ -x /usr/sbin/nginx ] || missing_debs+=(nginx)
 # A real PostgreSQL for the store suite and the replica tests (private clusters started by the
 # tests themselves; no system service is used), openssl for its test certificates, and wrk
