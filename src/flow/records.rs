@@ -26,7 +26,8 @@ pub struct EarlyToken {
     pub iss_required: bool,
 }
 
-impl Record for EarlyToken {
+impl EarlyToken {
+    /// Written here, read only by the script (so no reader on this side).
     fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "token_endpoint": self.token_endpoint,
@@ -36,17 +37,6 @@ impl Record for EarlyToken {
             "iss_required": self.iss_required,
         })
     }
-
-    fn from_json(value: &serde_json::Value) -> Option<Self> {
-        let doc = Object::from_value(value)?;
-        Some(EarlyToken {
-            token_endpoint: doc.string("token_endpoint").ok()?,
-            body: doc.string("body").ok()?,
-            created_at: doc.u64("created_at").ok()?,
-            issuer: doc.string("issuer").ok()?,
-            iss_required: doc.opt_bool("iss_required").ok()?.unwrap_or(true),
-        })
-    }
 }
 
 pub fn save_early_token<S: Storage + ?Sized>(
@@ -54,7 +44,10 @@ pub fn save_early_token<S: Storage + ?Sized>(
     state: &str,
     record: &EarlyToken,
 ) -> Result<(), OidcError> {
-    set_json(port, &format!("{EARLY_TOKEN_PREFIX}{state}"), record)
+    port.save(
+        &format!("{EARLY_TOKEN_PREFIX}{state}"),
+        &record.to_json().to_string(),
+    )
 }
 
 /// A stored record; one that no longer reads (older version, tampering) is dropped.
