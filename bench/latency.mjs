@@ -20,6 +20,8 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { observeIdentityInDom } from './in-page.mjs';
+
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(BENCH_DIR, '..');
 const RESULTS_DIR = join(BENCH_DIR, 'results');
@@ -170,27 +172,6 @@ async function startRefServer({ dir, port, logFile }) {
 
 // ---------------------------------------------------------------------------------------------
 // In the page (serialized by Playwright: no closures over this module).
-
-/**
- * Init script of every benchmark context: on the callback document, places the mark
- * `bench:identity-dom` as soon as `[data-testid="identity-name"]` has text. The same observer
- * runs for both pages; it is the fallback metric when the app build places no marks of its own.
- */
-function observeIdentityInDom() {
-  if (window.top !== window || window.location.pathname !== '/oidc/callback') return;
-  const observer = new MutationObserver(() => {
-    const shown = document.querySelector('[data-testid="identity-name"]')?.textContent.trim();
-    if (shown) performance.mark('bench:identity-dom');
-    if (shown || document.querySelector('[data-testid="auth-error"]')) {
-      observer.disconnect();
-      // Tells the benchmark without it evaluating anything in the page while the sign-in
-      // runs: page.waitForFunction would inject Playwright's script into the page (about
-      // 25 ms of main thread on this machine, inside the measured interval).
-      console.debug('bench:settled');
-    }
-  });
-  observer.observe(document, { childList: true, subtree: true, characterData: true });
-}
 
 /**
  * Evaluated once the page said `bench:settled`: the identity is in the DOM (or an error panel is shown) and, on a

@@ -15,6 +15,8 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { observeIdentityInDom } from './in-page.mjs';
+
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
 const settings = {
@@ -31,22 +33,6 @@ for (const [name, value] of Object.entries(settings)) {
 }
 const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.wasm',
   'v8.execute', 'blink.user_timing', 'loading', 'toplevel'];
-
-/**
- * Init script: says `trace:identity` on the console once the identity is in the DOM. Waiting
- * with Playwright's locators would run its injected script in the page while it is traced
- * (about 10 ms of main thread).
- */
-function sayWhenShown() {
-  if (window.top !== window || window.location.pathname !== '/oidc/callback') return;
-  const observer = new MutationObserver(() => {
-    if (document.querySelector('[data-testid="identity-name"]')?.textContent.trim()) {
-      observer.disconnect();
-      console.debug('trace:identity');
-    }
-  });
-  observer.observe(document, { childList: true, subtree: true, characterData: true });
-}
 
 /** The callback's main thread, from a trace file, as printable rows and totals. */
 function mainThread(file, minMs) {
@@ -104,13 +90,15 @@ async function main() {
     const idpOrigin = new URL(idp.issuer).origin;
     for (let run = 1; run <= settings.runs; run += 1) {
       const context = await browser.newContext();
-      await context.addInitScript(sayWhenShown);
+      // Says `bench:settled` once the identity (or an error panel) is in the DOM: waiting with
+      // Playwright's locators would run its injected script in the traced page (about 10 ms).
+      await context.addInitScript(observeIdentityInDom);
       try {
         const page = await context.newPage();
-        const shown = page.waitForEvent('console', {
-          predicate: (msg) => msg.text() === 'trace:identity', timeout: harness.NAV_TIMEOUT_MS,
+        const settled = page.waitForEvent('console', {
+          predicate: (msg) => msg.text() === 'bench:settled', timeout: harness.NAV_TIMEOUT_MS,
         });
-        shown.catch(() => {});
+        settled.catch(() => {});
         await page.goto(`${origin}/`);
         await page.getByTestId('sign-in').click();
         await page.waitForURL((url) => url.origin === idpOrigin);
@@ -120,8 +108,12 @@ async function main() {
         const file = harness.artifactPath(`trace-${run}.json`);
         await browser.startTracing(page, { path: file, categories: CATEGORIES });
         await consent.click();
-        await shown;
+        await settled;
         await browser.stopTracing();
+        const errorPanel = page.getByTestId('auth-error');
+        if (await errorPanel.count()) {
+          throw new Error(`run ${run}: the page shows an error: ${(await errorPanel.textContent()).trim()}`);
+        }
         const { identityMs, rows, totals } = mainThread(file, settings.minMs);
         console.log(`\n== run ${run}: identity ${identityMs.toFixed(1)} ms after the callback request (${file})`);
         console.log('     ms    dur  main thread (tasks and calls >= ' + settings.minMs + ' ms), marks, requests');
