@@ -173,54 +173,6 @@ async function startRefServer({ dir, port, logFile }) {
 // ---------------------------------------------------------------------------------------------
 // In the page (serialized by Playwright: no closures over this module).
 
-/**
- * Evaluated once the page said `bench:settled`: the identity is in the DOM (or an error panel is shown) and, on a
- * page that marks `sso:boot` (instrumented), the page's own `sso:identity` mark is placed too.
- */
-function signInSettled() {
-  const has = (name) => performance.getEntriesByName(name, 'mark').length > 0;
-  if (document.querySelector('[data-testid="auth-error"]')) return true;
-  return has('bench:identity-dom') && (has('sso:identity') || !has('sso:boot'));
-}
-
-/** Everything the callback document measured, plus what it shows. */
-function collectSample() {
-  const marks = {};
-  for (const mark of performance.getEntriesByType('mark')) marks[mark.name] ??= mark.startTime;
-  const nav = performance.getEntriesByType('navigation')[0];
-  const text = (el) => el?.textContent.trim() ?? null;
-  return {
-    path: window.location.pathname,
-    marks,
-    navigation: nav && {
-      redirectCount: nav.redirectCount,
-      fetchStart: nav.fetchStart,
-      requestStart: nav.requestStart,
-      responseStart: nav.responseStart,
-      responseEnd: nav.responseEnd,
-      domContentLoadedEventEnd: nav.domContentLoadedEventEnd,
-      loadEventEnd: nav.loadEventEnd,
-    },
-    // Every request the callback document made, for the check that both pages do the same work.
-    requests: performance.getEntriesByType('resource').map((r) => r.name),
-    resources: performance.getEntriesByType('resource')
-      .filter((r) => /\.(wasm|js)$|\/token$|openid-configuration$|jwks/.test(new URL(r.name).pathname))
-      .map((r) => ({
-        path: new URL(r.name).pathname,
-        startTime: r.startTime,
-        responseEnd: r.responseEnd,
-        transferSize: r.transferSize,
-        encodedBodySize: r.encodedBodySize,
-        decodedBodySize: r.decodedBodySize,
-      })),
-    identity: {
-      name: text(document.querySelector('[data-testid="identity-name"]')),
-      subject: text(document.querySelector('[data-testid="identity-subject"]')),
-      groups: [...document.querySelectorAll('[data-testid="identity-group"]')].map(text),
-    },
-    error: text(document.querySelector('[data-testid="auth-error"]')),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -332,7 +284,7 @@ async function main() {
       await context.addInitScript(observeIdentityInDom);
       const page = await context.newPage();
       const settled = page.waitForEvent('console', {
-        predicate: (msg) => msg.text() === 'bench:settled', timeout: harness.NAV_TIMEOUT_MS,
+        predicate: (msg) => msg.text().startsWith('bench:settled'), timeout: harness.NAV_TIMEOUT_MS,
       });
       settled.catch(() => {});
       const pageErrors = [];
@@ -351,19 +303,24 @@ async function main() {
         consentShown.catch(() => {});
         if (await Promise.race([consentShown, backAtOrigin.then(() => false)])) await consent.click();
         await backAtOrigin;
-        await settled;
-        // The page's own mark follows the DOM change within a task or two; nothing of this
-        // runs in the page before the identity is shown.
-        for (let tries = 0; !(await page.evaluate(signInSettled)); tries += 1) {
-          if (tries > 100) throw new Error('the sign-in did not settle within 5 s of the identity showing');
-          await new Promise((done) => setTimeout(done, 50));
-        }
-        const sample = await page.evaluate(collectSample);
+        // The callback document's own measurements, taken in the page when the identity (or
+        // an error) showed: the app's callback page leaves for the return path right after.
+        const sample = JSON.parse((await settled).text().slice('bench:settled '.length));
         if (sample.error) throw new Error(`the page shows an error: ${sample.error}`);
         const { identity } = sample;
         if (identity.name !== expected.name || identity.subject !== expected.sub
           || identity.groups.slice().sort().join() !== [...expected.groups].sort().join()) {
           throw new Error(`unexpected identity in the DOM: ${JSON.stringify(identity)}`);
+        }
+        // The app's callback page shows the identity, then the main app takes the page over
+        // with the live session (nav bar, sign-out, expiry): when its own sso:identity mark fell.
+        if (key === 'A') {
+          await page.locator('[data-session-state="kept"]').waitFor();
+          const live = await page.evaluate(() => {
+            const marks = performance.getEntriesByName('sso:identity', 'mark');
+            return { origin: performance.timeOrigin, identity: marks.length > 1 ? marks[marks.length - 1].startTime : null };
+          });
+          sample.live = live.identity === null ? null : live.origin + live.identity - sample.timeOrigin;
         }
         if (pageErrors.length) throw new Error(`uncaught page error: ${pageErrors[0].stack ?? pageErrors[0]}`);
         return sample;
@@ -494,6 +451,7 @@ async function main() {
         ['token request responseEnd', (sample) => resourceEnd(sample, /\/token$/)],
         ['identity in DOM (observer mark)', (sample) => sample.marks['bench:identity-dom'] ?? null],
         ["page's own sso:identity mark", (sample) => sample.marks['sso:identity'] ?? null],
+        ['live /me page (A: main app)', (sample) => sample.live ?? null],
       ];
       x.extra = {};
       for (const [label, pick] of extras) {
