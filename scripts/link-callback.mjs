@@ -30,4 +30,17 @@ for (const page of [join(dist, 'index.html'), join(dist, 'admin', 'index.html')]
   if (heads !== 1) fail(`${page}: expected one </head>, found ${heads}`);
   writeFileSync(page, html.replace(/<\/head>/i, `${links}</head>`));
 }
+// The callback page starts the main app in place once the sign-in is kept (callback.html's
+// "sso:live" script): the main bundle's glue and wasm, by their final names.
+const mainFiles = readdirSync(dist).filter((name) => /^sso-web-[0-9a-f]+(_bg\.wasm|\.js)$/.test(name));
+const mainJs = mainFiles.filter((name) => name.endsWith('.js'));
+const mainWasm = mainFiles.filter((name) => name.endsWith('.wasm'));
+if (mainJs.length !== 1 || mainWasm.length !== 1) fail(`expected one main glue and wasm in ${dist}: ${mainFiles.join(' ')}`);
+const callbackPage = join(callbackDir, 'index.html');
+const callbackHtml = readFileSync(callbackPage, 'utf8');
+for (const placeholder of ['__SSO_MAIN_JS__', '__SSO_MAIN_WASM__']) {
+  if (callbackHtml.split(placeholder).length !== 2) fail(`${callbackPage}: expected ${placeholder} once`);
+}
+writeFileSync(callbackPage, callbackHtml.replace('__SSO_MAIN_JS__', mainJs[0]).replace('__SSO_MAIN_WASM__', mainWasm[0]));
+console.log(`link-callback: the callback page starts /${mainJs[0]} (/${mainWasm[0]}) in place`);
 console.log(`link-callback: prefetch ${files.map((f) => `/callback/${f}`).join(' ')}`);

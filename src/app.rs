@@ -22,7 +22,7 @@ pub fn App() -> impl IntoView {
                 // fallback, or a build without it): hand the response (query, fragment, or a
                 // form_post page's fields, as a fragment) to the callback bundle's page. Same
                 // origin, and it replaces this history entry.
-                let fragment = crate::pages::form_post_fields()
+                let fragment = crate::auth::flow::form_post_fields()
                     .map(|form| format!("#{form}"))
                     .unwrap_or_else(crate::auth::browser::location_hash);
                 let _ = crate::auth::browser::replace_away(&format!(

@@ -36,5 +36,3 @@ pub mod router;
 pub use admin_app::AdminApp;
 #[cfg(target_arch = "wasm32")]
 pub use app::App;
-#[cfg(target_arch = "wasm32")]
-pub use callback_app::CallbackApp;

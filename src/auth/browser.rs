@@ -101,6 +101,16 @@ pub fn element_text(id: &str) -> Option<String> {
         .text_content()
 }
 
+/// Empties the page's `<body>` (the data blocks are in `<head>`).
+pub fn clear_body() {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        body.set_text_content(None);
+    }
+}
+
 /// The current path, without query or fragment.
 pub fn current_path() -> String {
     web_sys::window()

@@ -26,8 +26,8 @@ pub const EXPIRY_WARNING_SECS: u64 = 120;
 const RECHECK_SECS: u64 = 5;
 
 /// Same-origin tabs hear each other's sign-out on this channel.
-const CHANNEL_NAME: &str = "sso-web";
-const SIGNED_OUT_MESSAGE: &str = "signed-out";
+pub(crate) const CHANNEL_NAME: &str = "sso-web";
+pub(crate) const SIGNED_OUT_MESSAGE: &str = "signed-out";
 
 thread_local! {
     static CHANNEL: Option<web_sys::BroadcastChannel> =

@@ -62,9 +62,24 @@ thread_local! {
     static SIGN_OUTS: Cell<u32> = const { Cell::new(0) };
 }
 
+/// How many sign-outs this tab has seen (see [`note_sign_out`]).
+pub fn sign_outs() -> u32 {
+    SIGN_OUTS.with(Cell::get)
+}
+
 /// Counts a sign-out: a sign-in completing meanwhile is dropped (`flow::complete_login`).
 pub fn note_sign_out() {
     SIGN_OUTS.with(|n| n.set(n.get().wrapping_add(1)));
+}
+
+/// A form_post response that sso-server put in the page (`contract::session::FORM_POST_ELEMENT_ID`):
+/// the fields, form-encoded as a fragment response would carry them.
+pub fn form_post_fields() -> Option<String> {
+    let text = browser::element_text(crate::contract::session::FORM_POST_ELEMENT_ID)?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// The browser as the flows' [`Port`].
@@ -139,7 +154,7 @@ impl Port for BrowserPort {
     }
 
     fn sign_outs(&self) -> u32 {
-        SIGN_OUTS.with(Cell::get)
+        sign_outs()
     }
 
     fn span(&self, step: &'static str) -> browser::Span {

@@ -5,11 +5,9 @@ mod home_page;
 mod identity_page;
 mod logout_page;
 mod not_found_page;
-mod oidc_callback_page;
 
 pub use admin::AdminPage;
 pub use home_page::HomePage;
 pub use identity_page::IdentityPage;
 pub use logout_page::LogoutPage;
 pub use not_found_page::NotFoundPage;
-pub use oidc_callback_page::{form_post_fields, OidcCallbackPage};

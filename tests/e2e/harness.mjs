@@ -472,6 +472,27 @@ export function navigationsTo(requests, prefix) {
 }
 
 /**
+ * Keeps the bodies of the responses to `method url`, as they pass: the request is made from Node (`route.fetch()`, same headers and body) and its answer handed to the
+ * page unchanged. The callback page leaves for the return path as soon as the sign-in is kept,
+ * and Chromium cannot be asked for a left page's response bodies afterwards.
+ *
+ * @returns {Promise<{ url: string, status: number, body: Buffer }[]>} filled in as it happens
+ */
+export async function keepBodies(page, url, method = 'POST') {
+  const kept = [];
+  await page.route((u) => u.href === url, async (route) => {
+    if (route.request().method() !== method) {
+      await route.fallback();
+      return;
+    }
+    const response = await route.fetch();
+    kept.push({ url: route.request().url(), status: response.status(), body: await response.body() });
+    await route.fulfill({ response });
+  });
+  return kept;
+}
+
+/**
  * Rewrites the IdP's redirect back to `<appOrigin>/oidc/callback` before the browser follows it.
  *
  * Playwright's route handlers only see the first request of a redirect chain, and the callback is

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { USERS } from '../idp/users.mjs';
-import { artifactPath, navigationsTo, startStack } from './harness.mjs';
+import { artifactPath, keepBodies, navigationsTo, startStack } from './harness.mjs';
 import { App } from './pages.mjs';
 
 describe('sign-in', () => {
@@ -138,11 +138,10 @@ describe('sign-in', () => {
   test('no token in localStorage and no code in the history after sign-in', async (t) => {
     await stack.withSession(t, async ({ page }) => {
       const app = new App(page, stack);
-      const tokenResponse = page.waitForResponse(
-        (res) => res.url() === stack.discovery.token_endpoint && res.request().method() === 'POST',
-      );
+      const tokenResponses = await keepBodies(page, stack.discovery.token_endpoint);
       await app.signIn('alice');
-      const tokens = await (await tokenResponse).json();
+      assert.equal(tokenResponses.length, 1, 'one token request');
+      const tokens = JSON.parse(tokenResponses[0].body);
       assert.match(tokens.id_token ?? '', /^eyJ/, 'the SPA received an ID token');
 
       const local = await page.evaluate(() => Object.entries(window.localStorage));
