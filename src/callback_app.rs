@@ -19,9 +19,9 @@ use crate::auth::session::{self, PageSession, Session};
 use crate::auth::storage::{SessionStore, SESSION_KEY};
 use crate::contract::config::SsoConfig;
 use crate::contract::session::SESSION_ELEMENT_ID;
-use crate::format::relative_time;
 use crate::oidc::json::Record;
 use crate::oidc::{GroupsSource, OidcError, CALLBACK_PATH};
+use crate::pages::CardText;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
@@ -220,21 +220,13 @@ fn show_identity(session: &Session) -> Option<()> {
     let main = fresh_main("page identity-page", "")?;
     let identity = &session.identity;
     let token = &session.id_token;
-    let now = browser::now_secs();
-    let time = |t: u64| format!("{} ({})", browser::local_time(t), relative_time(t, now));
-    let ends = match session.idle_expires_at {
-        Some(idle) if idle < session.expires_at => format!(
-            "{}, or {} if unused until then",
-            time(session.expires_at),
-            time(idle)
-        ),
-        _ => time(session.expires_at),
-    };
-    let (verified, badge) = match identity.email_verified {
-        Some(true) => ("verified", "badge badge--ok"),
-        Some(false) => ("not verified", "badge badge--warn"),
-        None => ("verification unknown", "badge"),
-    };
+    let CardText {
+        issued,
+        expires,
+        ends,
+        verified: (verified, badge),
+        raw_claims,
+    } = CardText::of(session);
     let card = el(
         "section",
         &[
@@ -289,17 +281,12 @@ fn show_identity(session: &Session) -> Option<()> {
     add(&fields, &[&el("dt", &[], "Email")?, &email])?;
     field(&fields, "Subject", "identity-subject", Some(&identity.sub))?;
     field(&fields, "Issuer", "identity-issuer", Some(&identity.iss))?;
-    field(
-        &fields,
-        "ID token issued",
-        "identity-issued",
-        Some(&time(token.issued_at)),
-    )?;
+    field(&fields, "ID token issued", "identity-issued", Some(&issued))?;
     field(
         &fields,
         "ID token expires",
         "identity-expires",
-        Some(&time(token.expires_at)),
+        Some(&expires),
     )?;
     field(&fields, "Session ends", "session-expires", Some(&ends))?;
     add(&card, &[&fields, &el("h2", &[], "Groups")?])?;
@@ -350,13 +337,11 @@ fn show_identity(session: &Session) -> Option<()> {
     field(&facts, "Algorithm", "token-alg", Some(&token.alg))?;
     field(&facts, "Key ID", "token-kid", token.kid.as_deref())?;
     let raw = el("details", &[("class", "identity-card__raw")], "")?;
-    // `{:#}` is Value's pretty form.
-    let claims = format!("{:#}", serde_json::Value::Object(token.claims.clone()));
     add(
         &raw,
         &[
             &el("summary", &[], "Raw claims")?,
-            &el("pre", &[("data-testid", "raw-claims")], &claims)?,
+            &el("pre", &[("data-testid", "raw-claims")], &raw_claims)?,
         ],
     )?;
     add(&card, &[&facts, &raw])?;

@@ -37,23 +37,13 @@ fn IdentityCard(session: Session) -> impl IntoView {
     Effect::new(|| browser::mark("sso:identity"));
     let identity = session.identity.clone();
     let token = &session.id_token;
-    let now = browser::now_secs();
-    let time = |t: u64| format!("{} ({})", browser::local_time(t), relative_time(t, now));
-    // `{:#}` is Value's pretty form; the bundle already has that writer for `Display`.
-    let raw_claims = format!("{:#}", serde_json::Value::Object(token.claims.clone()));
-    let ends = match session.idle_expires_at {
-        Some(idle) if idle < session.expires_at => format!(
-            "{}, or {} if unused until then",
-            time(session.expires_at),
-            time(idle)
-        ),
-        _ => time(session.expires_at),
-    };
-    let verified = match identity.email_verified {
-        Some(true) => ("verified", "badge badge--ok"),
-        Some(false) => ("not verified", "badge badge--warn"),
-        None => ("verification unknown", "badge"),
-    };
+    let CardText {
+        issued,
+        expires,
+        ends,
+        verified,
+        raw_claims,
+    } = CardText::of(&session);
     let field = |label: &'static str, testid: &'static str, value: Option<String>| {
         view! {
             <dt>{label}</dt>
@@ -74,8 +64,8 @@ fn IdentityCard(session: Session) -> impl IntoView {
                 </dd>
                 {field("Subject", "identity-subject", Some(identity.sub.clone()))}
                 {field("Issuer", "identity-issuer", Some(identity.iss.clone()))}
-                {field("ID token issued", "identity-issued", Some(time(token.issued_at)))}
-                {field("ID token expires", "identity-expires", Some(time(token.expires_at)))}
+                {field("ID token issued", "identity-issued", Some(issued))}
+                {field("ID token expires", "identity-expires", Some(expires))}
                 {field("Session ends", "session-expires", Some(ends))}
             </dl>
             <h2>"Groups"</h2>
@@ -90,5 +80,48 @@ fn IdentityCard(session: Session) -> impl IntoView {
                 <pre data-testid="raw-claims">{raw_claims}</pre>
             </details>
         </section>
+    }
+}
+
+/// The identity card's computed texts, shared with the callback page's card
+/// (`crate::callback_app`), which writes the same card without Leptos.
+pub struct CardText {
+    pub issued: String,
+    pub expires: String,
+    /// When the session ends, and when it would end unused (idle expiry).
+    pub ends: String,
+    /// The email's verification: the text and the badge's classes.
+    pub verified: (&'static str, &'static str),
+    /// The ID token's claims, pretty-printed.
+    pub raw_claims: String,
+}
+
+impl CardText {
+    pub fn of(session: &Session) -> Self {
+        let now = browser::now_secs();
+        let time = |t: u64| format!("{} ({})", browser::local_time(t), relative_time(t, now));
+        let ends = match session.idle_expires_at {
+            Some(idle) if idle < session.expires_at => format!(
+                "{}, or {} if unused until then",
+                time(session.expires_at),
+                time(idle)
+            ),
+            _ => time(session.expires_at),
+        };
+        CardText {
+            issued: time(session.id_token.issued_at),
+            expires: time(session.id_token.expires_at),
+            ends,
+            verified: match session.identity.email_verified {
+                Some(true) => ("verified", "badge badge--ok"),
+                Some(false) => ("not verified", "badge badge--warn"),
+                None => ("verification unknown", "badge"),
+            },
+            // `{:#}` is Value's pretty form; the bundle already has that writer for `Display`.
+            raw_claims: format!(
+                "{:#}",
+                serde_json::Value::Object(session.id_token.claims.clone())
+            ),
+        }
     }
 }

@@ -8,6 +8,6 @@ mod not_found_page;
 
 pub use admin::AdminPage;
 pub use home_page::HomePage;
-pub use identity_page::IdentityPage;
+pub use identity_page::{CardText, IdentityPage};
 pub use logout_page::LogoutPage;
 pub use not_found_page::NotFoundPage;

@@ -145,6 +145,32 @@ describe('session', () => {
     });
   });
 
+  test('the server refusing the session: the callback page says session_exchange_failed, keeps nothing', async (t) => {
+    await stack.withSession(t, async ({ page, pageErrors }) => {
+      const app = new App(page, stack);
+      // The exchange's nonce secret is altered on its way: sso-server must refuse the ID token.
+      await page.route(`${stack.appOrigin}/api/v1/session`, async (route) => {
+        const request = route.request();
+        if (request.method() !== 'POST') {
+          await route.fallback();
+          return;
+        }
+        const body = JSON.parse(request.postData() ?? '{}');
+        await route.continue({ postData: JSON.stringify({ ...body, nonce_secret: 'A'.repeat(43) }) });
+      });
+      await app.home.goto();
+      await app.home.clickSignIn(stack);
+      await app.idpLogin.signIn('alice');
+      await app.passConsentIfAsked();
+      await app.authError.waitUntilShown();
+      assert.equal(await app.authError.code(), 'session_exchange_failed');
+      assert.equal(await app.identity.name.count(), 0, 'the identity shown before the exchange is taken down');
+      assert.equal(await app.identity.signOutControl.count(), 0, 'the main app did not take the page over');
+      assert.equal(await page.evaluate(async () => (await fetch('/api/v1/session')).status), 401, 'no server session');
+      assert.deepEqual(pageErrors.map(String), []);
+    });
+  });
+
   test('an unknown path shows the not-found page', async (t) => {
     await stack.withSession(t, async ({ page, pageErrors }) => {
       const app = new App(page, stack);
