@@ -218,6 +218,8 @@ fn fresh_main(class: &str, heading: &str) -> Option<Element> {
 /// main app replaces it.
 fn show_identity(session: &Session) -> Option<()> {
     let main = fresh_main("page identity-page", "")?;
+    // index.html's title: this page is /me from now on.
+    document()?.set_title("sso-web · Single sign-on");
     let identity = &session.identity;
     let token = &session.id_token;
     let CardText {
