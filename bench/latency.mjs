@@ -316,6 +316,8 @@ async function main() {
         // with the live session (nav bar, sign-out, expiry): when its own sso:identity mark fell.
         if (key === 'A') {
           await page.locator('[data-session-state="kept"]').waitFor();
+          // The main app marks from an effect, after its render (outside the measured interval).
+          await page.waitForFunction(() => performance.getEntriesByName('sso:identity', 'mark').length > 1);
           const live = await page.evaluate(() => {
             const marks = performance.getEntriesByName('sso:identity', 'mark');
             return { origin: performance.timeOrigin, identity: marks.length > 1 ? marks[marks.length - 1].startTime : null };

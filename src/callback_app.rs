@@ -18,7 +18,7 @@ use crate::auth::server_session::{self, Lookup};
 use crate::auth::session::{self, PageSession, Session};
 use crate::auth::storage::{SessionStore, SESSION_KEY};
 use crate::contract::config::SsoConfig;
-use crate::contract::session::SESSION_ELEMENT_ID;
+use crate::contract::session::{FORM_POST_ELEMENT_ID, SESSION_ELEMENT_ID};
 use crate::oidc::json::Record;
 use crate::oidc::{GroupsSource, OidcError, CALLBACK_PATH};
 use crate::pages::CardText;
@@ -38,6 +38,11 @@ pub fn run() {
     // moves the POSTed fields there), the code flow in the query.
     let query = browser::current_search();
     let fragment = flow::form_post_fields().unwrap_or_else(browser::current_fragment);
+    // The form_post fields hold the ID token: not in the document any longer than needed (the
+    // main app takes this page over).
+    if let Some(block) = document().and_then(|d| d.get_element_by_id(FORM_POST_ELEMENT_ID)) {
+        block.remove();
+    }
     browser::replace_url(CALLBACK_PATH);
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(err) = finish(&query, &fragment).await {
@@ -104,6 +109,7 @@ async fn keep(done: SignedIn, server: bool) -> Result<(), OidcError> {
         return_to,
     } = done;
     let shows_identity = return_to == "/me";
+    let sign_outs = flow::sign_outs();
     if !server {
         let saved = SessionStore::open().and_then(|store| session::save(&store, &session));
         if saved.is_err() {
@@ -115,25 +121,29 @@ async fn keep(done: SignedIn, server: bool) -> Result<(), OidcError> {
         show_identity(&session);
     }
     let kept = if server {
-        let sign_outs = flow::sign_outs();
-        let kept = server_session::exchange(id_token, nonce_secret).await?;
-        if flow::sign_outs() != sign_outs {
-            let _ = server_session::end().await;
-            return leave("/");
-        }
-        Some(kept)
+        Some(server_session::exchange(id_token, nonce_secret).await?)
     } else {
         None
     };
+    if flow::sign_outs() != sign_outs {
+        if server {
+            let _ = server_session::end().await;
+        }
+        return leave("/");
+    }
     if !shows_identity {
         return leave(&return_to);
     }
     // The main app takes the page over, with the session as the server's page would carry it
     // (on a static host it finds the one saved in this tab).
+    // (A sign-out from now on clears both: `listen_for_sign_out`.)
     if let Some(kept) = kept {
         write_session_block(&kept.to_json().to_string());
     }
-    start_main_app();
+    if start_main_app() != Some(true) {
+        // Nothing took the page over (its script blocked or missing): /me as a page load.
+        return leave(&return_to);
+    }
     Ok(())
 }
 
@@ -150,14 +160,19 @@ fn write_session_block(json: &str) -> Option<()> {
     Some(())
 }
 
-/// Asks `callback.html`'s own script to start the main app in this page (`sso:live`).
-fn start_main_app() -> Option<()> {
-    let event = web_sys::Event::new("sso:live").ok()?;
-    web_sys::window()?.dispatch_event(&event).ok()?;
-    Some(())
+/// Asks `callback.html`'s own script to start the main app in this page (`sso:live`);
+/// `Some(true)` when it did (it cancels the event to say so).
+fn start_main_app() -> Option<bool> {
+    let init = web_sys::EventInit::new();
+    init.set_cancelable(true);
+    let event = web_sys::Event::new_with_event_init_dict("sso:live", &init).ok()?;
+    let not_taken = web_sys::window()?.dispatch_event(&event).ok()?;
+    Some(!not_taken)
 }
 
-/// Another tab's sign-out drops a sign-in this page is completing (`flow::complete_login`).
+/// Another tab's sign-out drops a sign-in this page is completing (`flow::complete_login`,
+/// [`keep`]), and, once it is kept, what the main app would start with: the session block and
+/// the tab's stored session.
 fn listen_for_sign_out() {
     let Ok(channel) = web_sys::BroadcastChannel::new(crate::auth::context::CHANNEL_NAME) else {
         return;
@@ -167,6 +182,10 @@ fn listen_for_sign_out() {
             if event.data().as_string().as_deref() == Some(crate::auth::context::SIGNED_OUT_MESSAGE)
             {
                 flow::note_sign_out();
+                write_session_block("null");
+                if let Ok(store) = SessionStore::open() {
+                    store.remove(SESSION_KEY);
+                }
             }
         });
     channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

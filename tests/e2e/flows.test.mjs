@@ -486,7 +486,6 @@ describe('flows', () => {
     await withServer(t, implicitServer, async (server) => {
       await stack.withSession(t, async ({ page, requests }) => {
         const app = new App(page, { ...stack, appOrigin: server.origin });
-        const bridgePages = await keepBodies(page, `${server.origin}/oidc/callback`);
         const callbackPosts = [];
         page.on('request', (req) => {
           if (req.method() === 'POST' && req.url() === `${server.origin}/oidc/callback`) callbackPosts.push(req);

@@ -158,14 +158,31 @@ describe('session', () => {
         const body = JSON.parse(request.postData() ?? '{}');
         await route.continue({ postData: JSON.stringify({ ...body, nonce_secret: 'A'.repeat(43) }) });
       });
+      // The callback page shows the identity before the exchange: note that it did.
+      await page.addInitScript(() => {
+        if (window.location.pathname !== '/oidc/callback') return;
+        new MutationObserver((_, observer) => {
+          if (document.querySelector('[data-testid="identity-name"]')) {
+            window.sawIdentity = true;
+            observer.disconnect();
+          }
+        }).observe(document, { childList: true, subtree: true });
+      });
       await app.home.goto();
       await app.home.clickSignIn(stack);
       await app.idpLogin.signIn('alice');
       await app.passConsentIfAsked();
       await app.authError.waitUntilShown();
       assert.equal(await app.authError.code(), 'session_exchange_failed');
+      assert.equal(await page.evaluate(() => window.sawIdentity), true, 'the identity was shown first');
       assert.equal(await app.identity.name.count(), 0, 'the identity shown before the exchange is taken down');
-      assert.equal(await app.identity.signOutControl.count(), 0, 'the main app did not take the page over');
+      // The main app would have been imported at the refusal, and its main() empties the page.
+      const callbackDocument = await page.evaluate(() => ({
+        page: document.getElementById('callback-main') !== null,
+        boots: performance.getEntriesByName('sso:boot', 'mark').length,
+        mainBundle: performance.getEntriesByType('resource').filter((r) => /\/sso-web-[0-9a-f]+\.js$/.test(r.name)).length,
+      }));
+      assert.deepEqual(callbackDocument, { page: true, boots: 1, mainBundle: 0 }, 'the main app did not take the page over');
       assert.equal(await page.evaluate(async () => (await fetch('/api/v1/session')).status), 401, 'no server session');
       assert.deepEqual(pageErrors.map(String), []);
     });
