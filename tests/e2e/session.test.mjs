@@ -50,7 +50,8 @@ describe('session', () => {
     await app.home.notice.waitFor();
     assert.match(await app.home.notice.textContent(), /expired/);
     assert.equal(await app.home.notice.getAttribute('data-notice-code'), 'session_expired');
-    assert.ok(await app.home.signInButton.isVisible(), 'sign-in button shown');
+    // On a static host the button waits for sso-config.json; the notice does not.
+    await app.home.signInButton.waitFor({ state: 'visible' });
     assert.equal(await app.identity.name.count(), 0, 'no identity shown');
     assert.equal(await app.identity.signOutControl.count(), 0, 'no sign-out control');
     assert.equal(new URL(app.page.url()).pathname, '/me');
