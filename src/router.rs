@@ -11,13 +11,6 @@ use leptos::prelude::*;
 
 /// The main bundle's pages. Anything else there is "not found".
 pub const MAIN_ROUTES: &[&str] = &["/", "/me", "/logout"];
-/// The callback bundle's: the callback, and the pages a sign-in lands on.
-pub const CALLBACK_ROUTES: &[&str] = &[
-    crate::oidc::CALLBACK_PATH,
-    crate::contract::session::CALLBACK_DOCUMENT,
-    "/me",
-    "/",
-];
 /// The admin bundle's one page.
 pub const ADMIN_ROUTES: &[&str] = &["/admin"];
 

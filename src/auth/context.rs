@@ -4,7 +4,7 @@
 
 use super::browser;
 use super::config_slot::ConfigSlot;
-use super::flow::{self, SignedIn};
+use super::flow;
 use super::server_session::{self, Lookup};
 use super::session::{self, AuthState, Notice, PageSession, Session};
 use super::storage::{SessionStore, NOTICE_KEY, SESSION_KEY};
@@ -34,23 +34,6 @@ thread_local! {
         web_sys::BroadcastChannel::new(CHANNEL_NAME).ok();
 }
 
-/// What showing a sign-in came to.
-pub enum Shown {
-    /// A sign-out happened since it started, or the tab cannot keep it.
-    Dropped,
-    /// Kept in this tab (static host).
-    Kept,
-    /// Shown; the server's session is still to be made.
-    Exchange(PendingExchange),
-}
-
-/// A sign-in shown but not yet traded for the server's session.
-pub struct PendingExchange {
-    id_token: String,
-    nonce_secret: String,
-    mark: u32,
-}
-
 /// Where the session lives.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Keeper {
@@ -77,9 +60,6 @@ pub struct AuthContext {
     epoch: StoredValue<u32>,
     /// When the server was last asked (unix seconds).
     last_check: StoredValue<u64>,
-    /// A sign-in is being traded for the server's session: until it is, the server has no
-    /// session to tell about, and is not asked.
-    pub exchanging: RwSignal<bool>,
 }
 
 pub fn provide_auth_context() -> AuthContext {
@@ -105,7 +85,6 @@ pub fn provide_auth_context() -> AuthContext {
         keeper: StoredValue::new(keeper),
         epoch: StoredValue::new(0),
         last_check: StoredValue::new(0),
-        exchanging: RwSignal::new(false),
     };
     // The callback is about to make a session: asking for one there would only compete
     // with the token request (the callback page asks itself when it has nothing to do).
@@ -197,72 +176,14 @@ impl AuthContext {
         self.keeper.get_value() == Keeper::Server
     }
 
-    /// Shows the validated sign-in at once. On a static host that is all; with sso-server the
-    /// sign-in must then be traded for the server's session ([`exchange`](Self::exchange)),
-    /// which showing the identity does not wait for. (A sign-out while the sign-in completed
-    /// has dropped it already: `flow::complete_login`.)
-    pub fn show_sign_in(self, done: SignedIn) -> Shown {
-        let SignedIn {
-            session,
-            id_token,
-            nonce_secret,
-            ..
-        } = done;
-        if self.server_session() {
-            let mark = self.bump();
-            self.state.set(AuthState::SignedIn(Box::new(session)));
-            self.exchanging.set(true);
-            return Shown::Exchange(PendingExchange {
-                id_token,
-                nonce_secret,
-                mark,
-            });
-        }
-        let saved = SessionStore::open().and_then(|store| session::save(&store, &session));
-        if saved.is_err() {
-            return Shown::Dropped;
-        }
-        self.state.set(AuthState::SignedIn(Box::new(session)));
-        Shown::Kept
-    }
-
-    /// Trades a shown sign-in for the server's session and shows that instead; a refusal
-    /// signs out with the server's reason (`session_exchange_failed`).
-    pub async fn exchange(self, pending: PendingExchange) -> Result<(), OidcError> {
-        let PendingExchange {
-            id_token,
-            nonce_secret,
-            mark,
-        } = pending;
-        let result = server_session::exchange(id_token, nonce_secret).await;
-        self.exchanging.set(false);
-        if self.epoch.get_value() != mark {
-            return Ok(());
-        }
-        match result {
-            Ok(session) => {
-                self.state.set(AuthState::SignedIn(Box::new(session)));
-                Ok(())
-            }
-            Err(err) => {
-                self.state.set(AuthState::SignedOut { notice: None });
-                self.sign_in_error.set(Some(err.clone()));
-                Err(err)
-            }
-        }
-    }
-
     /// Asks the server for the session and shows what it says, unless the session changed
     /// locally meanwhile. Passive: it does not count as a use of the session.
     pub fn check_with_server(self) {
-        if self.exchanging.get_untracked() {
-            return;
-        }
         let mark = self.epoch.get_value();
         self.last_check.set_value(browser::now_secs());
         spawn_local(async move {
             let answer = server_session::fetch().await;
-            if self.epoch.get_value() != mark || self.exchanging.get_untracked() {
+            if self.epoch.get_value() != mark {
                 return;
             }
             match answer {
