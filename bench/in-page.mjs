@@ -1,5 +1,19 @@
-//! Init scripts the benchmark tools add to every browser context (serialized by Playwright into
-//! the page: no closures over this module).
+//! What the benchmark tools run in the callback page: the init script every browser context gets
+//! (serialized by Playwright into the page: no closures over this module), and the Node side that
+//! receives its report.
+
+const SETTLED = 'bench:settled';
+
+/**
+ * The sample `observeIdentityInDom` reports once the callback page settles (a promise; it never
+ * rejects unhandled). Call before the navigation to the callback.
+ */
+export function settledSample(page, timeout) {
+  const sample = page.waitForEvent('console', { predicate: (msg) => msg.text().startsWith(SETTLED), timeout })
+    .then((msg) => JSON.parse(msg.text().slice(SETTLED.length + 1)));
+  sample.catch(() => {});
+  return sample;
+}
 
 /**
  * Init script of every benchmark context: on the callback document, places the mark
@@ -8,8 +22,8 @@
  *
  * Once the identity (or an error panel) shows, and on a page that marks `sso:boot` (instrumented)
  * its own `sso:identity` mark is placed too, it logs `bench:settled <sample>`: everything the
- * callback document measured, as JSON. The sample is taken in the page because the app's
- * callback page leaves for the return path right after the identity shows, and because waiting
+ * callback document measured, as JSON. The sample is taken in the page because the main app
+ * takes the app's callback page over right after the identity shows, and because waiting
  * from outside (page.waitForFunction) would inject Playwright's script into the page (about 25 ms
  * of main thread on this machine, inside the measured interval).
  */
@@ -61,6 +75,7 @@ export function observeIdentityInDom() {
       setTimeout(() => report(tries + 1), 10);
       return;
     }
+    // SETTLED, spelled out: this function runs in the page, without this module.
     console.debug('bench:settled', JSON.stringify(sample()));
   };
   const observer = new MutationObserver(() => {

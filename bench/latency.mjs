@@ -20,7 +20,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { observeIdentityInDom } from './in-page.mjs';
+import { observeIdentityInDom, settledSample } from './in-page.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -171,10 +171,6 @@ async function startRefServer({ dir, port, logFile }) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// In the page (serialized by Playwright: no closures over this module).
-
-
-// ---------------------------------------------------------------------------------------------
 
 const discoveryPath = (issuer) => `${issuer}/.well-known/openid-configuration`;
 /** The IdP's token endpoint, from its discovery document. */
@@ -283,10 +279,7 @@ async function main() {
       context.setDefaultNavigationTimeout(harness.NAV_TIMEOUT_MS);
       await context.addInitScript(observeIdentityInDom);
       const page = await context.newPage();
-      const settled = page.waitForEvent('console', {
-        predicate: (msg) => msg.text().startsWith('bench:settled'), timeout: harness.NAV_TIMEOUT_MS,
-      });
-      settled.catch(() => {});
+      const settled = settledSample(page, harness.NAV_TIMEOUT_MS);
       const pageErrors = [];
       page.on('pageerror', (err) => pageErrors.push(err));
       try {
@@ -304,8 +297,8 @@ async function main() {
         if (await Promise.race([consentShown, backAtOrigin.then(() => false)])) await consent.click();
         await backAtOrigin;
         // The callback document's own measurements, taken in the page when the identity (or
-        // an error) showed: the app's callback page leaves for the return path right after.
-        const sample = JSON.parse((await settled).text().slice('bench:settled '.length));
+        // an error) showed: the main app takes the app's callback page over right after.
+        const sample = await settled;
         if (sample.error) throw new Error(`the page shows an error: ${sample.error}`);
         const { identity } = sample;
         if (identity.name !== expected.name || identity.subject !== expected.sub

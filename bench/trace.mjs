@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { observeIdentityInDom } from './in-page.mjs';
+import { observeIdentityInDom, settledSample } from './in-page.mjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
@@ -95,10 +95,7 @@ async function main() {
       await context.addInitScript(observeIdentityInDom);
       try {
         const page = await context.newPage();
-        const settled = page.waitForEvent('console', {
-          predicate: (msg) => msg.text().startsWith('bench:settled'), timeout: harness.NAV_TIMEOUT_MS,
-        });
-        settled.catch(() => {});
+        const settled = settledSample(page, harness.NAV_TIMEOUT_MS);
         await page.goto(`${origin}/`);
         await page.getByTestId('sign-in').click();
         await page.waitForURL((url) => url.origin === idpOrigin);
@@ -108,7 +105,7 @@ async function main() {
         const file = harness.artifactPath(`trace-${run}.json`);
         await browser.startTracing(page, { path: file, categories: CATEGORIES });
         await consent.click();
-        const { error } = JSON.parse((await settled).text().slice('bench:settled '.length));
+        const { error } = await settled;
         await browser.stopTracing();
         if (error) throw new Error(`run ${run}: the page shows an error: ${error}`);
         const { identityMs, rows, totals } = mainThread(file, settings.minMs);

@@ -472,9 +472,10 @@ export function navigationsTo(requests, prefix) {
 }
 
 /**
- * Keeps the bodies of the responses to `method url`, as they pass: the request is made from Node (`route.fetch()`, same headers and body) and its answer handed to the
- * page unchanged. The callback page leaves for the return path as soon as the sign-in is kept,
- * and Chromium cannot be asked for a left page's response bodies afterwards.
+ * Keeps the bodies of the responses to `method url`, as they pass: the request is made from
+ * Node (`route.fetch()`, same headers and body) and its answer handed to the page unchanged.
+ * The callback page may leave for the return path as soon as the sign-in is kept, and Chromium
+ * cannot be asked for a left page's response bodies afterwards.
  *
  * @returns {Promise<{ url: string, status: number, body: Buffer }[]>} filled in as it happens
  */
