@@ -253,17 +253,31 @@ async function main() {
       dir: ref.outdir, port: ports.ref, logFile: harness.artifactPath('bench.ref.log'),
     });
     stops.push(refServer.stop);
+    // A probe (bench/probes/) may stand in front of the app: it listens on the app's port and
+    // forwards to sso-server ten ports up. Its figures are never the budgeted ones.
+    const appProxy = process.env.BENCH_APP_PROXY;
+    const serverPort = appProxy ? ports.app + 10 : ports.app;
+    if (appProxy) {
+      const proxy = spawn(process.execPath, [resolve(REPO_ROOT, appProxy), String(ports.app), String(serverPort)], {
+        cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      process.on('exit', () => proxy.kill('SIGKILL'));
+      stops.push(async () => { proxy.kill('SIGKILL'); });
+    }
     const server = await harness.startServer({
-      listen: `${HOST}:${ports.app}`, issuer: idp.issuer, clientId: 'sso-web', dist, logName: 'bench.server',
+      listen: `${HOST}:${serverPort}`, issuer: idp.issuer, clientId: 'sso-web', dist, logName: 'bench.server',
     });
     stops.push(server.stop);
+    if (appProxy) {
+      await harness.until(async () => (await fetch(`${appOrigin}/healthz`).catch(() => null))?.ok, `the probe ${appProxy} on ${appOrigin}`);
+    }
     const browser = await harness.launchBrowser();
     stops.push(() => browser.close());
     versions.esbuild = ref.esbuildVersion;
     versions.chromium = browser.version();
 
     const variants = {
-      A: { label: 'A sso-web (Rust/WASM)', origin: appOrigin },
+      A: { label: `A sso-web (Rust/WASM)${appProxy ? ` behind ${appProxy}` : ''}`, origin: appOrigin },
       B: {
         label: `B oidc-client-ts ${versions.oidcClientTs}${process.env.BENCH_REF_COOP === '1' ? ' +COOP' : ''}`,
         origin: refOrigin,
