@@ -15,8 +15,7 @@
 // bench/results/latency-<date>.json. Exit code 1: a ratio is over its budget (BUDGETS); 2: the
 // benchmark itself failed. See bench/README.md.
 
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -74,7 +73,6 @@ function readSettings() {
 }
 const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 5_000;
 
 /** The SPA build the app server serves: BENCH_DIST (relative to the repo root) or dist/. */
 function appDist() {
@@ -111,63 +109,32 @@ function packageVersion(dir) {
 // The reference page's static server (a child process, like the IdP and sso-server).
 
 /** Starts `node bench/ref/serve.mjs <dir> <port>`; resolves once it printed `ref ready <origin>`. */
-async function startRefServer({ dir, port, logFile }) {
+async function startRefServer(harness, { dir, port, logFile }) {
   const origin = `http://${HOST}:${port}`;
-  const log = createWriteStream(logFile, { flags: 'w' });
-  const proc = spawn(process.execPath, [join(BENCH_DIR, 'ref', 'serve.mjs'), dir, String(port)], {
-    cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, REF_COOP: process.env.BENCH_REF_COOP === '1' ? '1' : '0' },
+  const child = new harness.Child('ref server', process.execPath, [join(BENCH_DIR, 'ref', 'serve.mjs'), dir, String(port)], {
+    env: { REF_COOP: process.env.BENCH_REF_COOP === '1' ? '1' : '0' }, logFile,
   });
-  const kill = () => proc.kill('SIGKILL');
-  // Last resort if this process ends without stopping it.
-  process.on('exit', kill);
-  const exited = new Promise((done) => { proc.once('exit', (code, signal) => done({ code, signal })); });
-  // The end of its output, for the error when it dies before it is ready.
-  let output = '';
-  const keep = (chunk) => {
-    log.write(chunk);
-    output = (output + chunk.toString('utf8')).slice(-4000);
-  };
-  const ready = new Promise((done, fail) => {
-    proc.once('error', (err) => fail(new Error(`ref server: cannot start: ${err.message}`)));
-    exited.then(({ code, signal }) => fail(new Error(
-      `ref server exited early (code ${code}, signal ${signal}); log ${logFile}:\n${output}`)));
-    let stdout = '';
-    proc.stdout.on('data', (chunk) => {
+  let stdout = '';
+  const ready = new Promise((done) => {
+    child.proc.stdout.on('data', (chunk) => {
       stdout += chunk.toString('utf8');
       if (stdout.split('\n').includes(`ref ready ${origin}`)) done();
     });
   });
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      let timer;
-      const timedOut = new Promise((done) => { timer = setTimeout(() => done('timeout'), STOP_TIMEOUT_MS); });
-      if (await Promise.race([exited, timedOut]) === 'timeout') {
-        proc.kill('SIGKILL');
-        await exited;
-      }
-      clearTimeout(timer);
-    }
-    process.off('exit', kill);
-    await new Promise((done) => log.end(done));
-  };
   let timer;
   const timeout = new Promise((_, fail) => {
     timer = setTimeout(() => fail(new Error(`ref server did not print "ref ready ${origin}" within ${START_TIMEOUT_MS} ms`)),
       START_TIMEOUT_MS);
   });
   try {
-    await Promise.race([ready, timeout]);
+    await Promise.race([ready, child.diedEarly(), child.spawnError, timeout]);
   } catch (err) {
-    await stop();
+    await child.stop();
     throw err;
   } finally {
     clearTimeout(timer);
   }
-  return { origin, stop };
+  return { origin, stop: () => child.stop() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,7 +216,7 @@ async function main() {
     });
     stops.push(idp.stop);
     const ref = await buildRef({ authority: idp.issuer, clientId: 'sso-web', scope: SCOPE });
-    const refServer = await startRefServer({
+    const refServer = await startRefServer(harness, {
       dir: ref.outdir, port: ports.ref, logFile: harness.artifactPath('bench.ref.log'),
     });
     stops.push(refServer.stop);
@@ -257,19 +224,23 @@ async function main() {
     // forwards to sso-server ten ports up. Its figures are never the budgeted ones.
     const appProxy = process.env.BENCH_APP_PROXY;
     const serverPort = appProxy ? ports.app + 10 : ports.app;
+    let proxy = null;
     if (appProxy) {
-      const proxy = spawn(process.execPath, [resolve(REPO_ROOT, appProxy), String(ports.app), String(serverPort)], {
-        cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      process.on('exit', () => proxy.kill('SIGKILL'));
-      stops.push(async () => { proxy.kill('SIGKILL'); });
+      proxy = new harness.Child(`probe ${appProxy}`, process.execPath,
+        [resolve(REPO_ROOT, appProxy), String(ports.app), String(serverPort)],
+        { logFile: harness.artifactPath('bench.probe.log') });
+      stops.push(() => proxy.stop());
     }
     const server = await harness.startServer({
       listen: `${HOST}:${serverPort}`, issuer: idp.issuer, clientId: 'sso-web', dist, logName: 'bench.server',
     });
     stops.push(server.stop);
     if (appProxy) {
-      await harness.until(async () => (await fetch(`${appOrigin}/healthz`).catch(() => null))?.ok, `the probe ${appProxy} on ${appOrigin}`);
+      await harness.until(async () => {
+        // A probe that died fails the wait at once, with the end of its log.
+        if (proxy.proc.exitCode !== null || proxy.proc.signalCode !== null) await proxy.diedEarly();
+        return (await fetch(`${appOrigin}/healthz`).catch(() => null))?.ok;
+      }, `the probe ${appProxy} on ${appOrigin}`);
     }
     const browser = await harness.launchBrowser();
     stops.push(() => browser.close());

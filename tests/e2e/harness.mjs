@@ -87,7 +87,7 @@ export async function assertPortFree(host, port, what) {
 }
 
 /** A child process whose stdout and stderr go to a log file under artifacts/. */
-class Child {
+export class Child {
   /**
    * @param {{ env: object, logFile: string, inherit?: (name: string) => boolean }} options
    *   `inherit` picks the variables of this process the child gets (all by default); `env` is
